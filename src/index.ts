@@ -1,0 +1,2 @@
+/** Public library API of cdma. */
+export * from './errors.js';
