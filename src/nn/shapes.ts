@@ -556,3 +556,21 @@ function distinctSaved(
       (x.kind === 'mask' ? 1 : 0) - (y.kind === 'mask' ? 1 : 0),
   );
 }
+
+/**
+ * The per-example output shape of one layer given its input shapes, with the
+ * same validation as analyzeModel (for spec builders that need a shape, e.g.
+ * to turn Caffe's ceil-mode pooling into explicit padding). numClasses only
+ * matters for softmax_ce and defaults to its input size.
+ */
+export function layerOutputShape(
+  layer: LayerSpec,
+  inputShapes: readonly Shape[],
+  numClasses?: number,
+): readonly number[] {
+  const [min, max] = arity(layer);
+  if (inputShapes.length < min || inputShapes.length > max) {
+    fail(layer.name, `takes ${min}-${max} input(s), got ${inputShapes.length}`);
+  }
+  return layerCosts(layer, inputShapes, numClasses ?? inputShapes[0]?.[0] ?? 0).outputShape;
+}

@@ -1,0 +1,183 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { getModel, listModels } from '../../src/nn/zoo/index.js';
+import { analyzeModel, type ModelAnalysis } from '../../src/nn/shapes.js';
+import { InvalidArgumentError } from '../../src/errors.js';
+import type { LayerKind } from '../../src/nn/spec.js';
+
+const FULL = ['alexnet', 'overfeat', 'nin', 'vgg16', 'squeezenet', 'googlenet', 'resnet18'];
+
+const analyses = new Map<string, ModelAnalysis>();
+function analysis(name: string): ModelAnalysis {
+  let a = analyses.get(name);
+  if (!a) {
+    a = analyzeModel(getModel(name));
+    analyses.set(name, a);
+  }
+  return a;
+}
+function outShape(model: string, layer: string): readonly number[] {
+  const l = analysis(model).layers.find((x) => x.spec.name === layer);
+  assert.ok(l, `${model} has a layer ${layer}`);
+  return l.outputShape;
+}
+
+test('the zoo lists the seven networks and their -small variants', () => {
+  const names = listModels().map((m) => m.name);
+  assert.deepEqual(names, [...FULL, ...FULL.map((n) => `${n}-small`)]);
+  for (const m of listModels()) {
+    assert.equal(m.inputShape.length, 3);
+    assert.equal(m.numClasses, m.name.endsWith('-small') ? 10 : 1000);
+    assert.ok(m.description.length > 10);
+  }
+});
+
+test('parameter counts match the published models', () => {
+  // Unambiguous architectures: exact.
+  assert.equal(analysis('alexnet').params, 60_965_224);
+  assert.equal(analysis('vgg16').params, 138_357_544);
+  assert.equal(analysis('resnet18').params, 11_689_512);
+  assert.equal(analysis('squeezenet').params, 1_248_424);
+  assert.equal(analysis('googlenet').params, 6_998_552);
+  // Published as approximations: OverFeat fast "145M", Caffe NiN ImageNet ~7.6M.
+  assert.equal(analysis('overfeat').params, 145_920_872);
+  assert.equal(analysis('nin').params, 7_595_176);
+});
+
+test('output shapes of well-known layers', () => {
+  assert.deepEqual(outShape('alexnet', 'conv1'), [96, 55, 55]);
+  assert.deepEqual(outShape('alexnet', 'pool1'), [96, 27, 27]);
+  assert.deepEqual(outShape('alexnet', 'conv2'), [256, 27, 27]);
+  assert.deepEqual(outShape('alexnet', 'pool5'), [256, 6, 6]);
+  assert.deepEqual(outShape('overfeat', 'conv1'), [96, 56, 56]);
+  assert.deepEqual(outShape('overfeat', 'conv2'), [256, 24, 24]);
+  assert.deepEqual(outShape('overfeat', 'pool5'), [1024, 6, 6]);
+  assert.deepEqual(outShape('nin', 'conv1'), [96, 54, 54]);
+  assert.deepEqual(outShape('nin', 'cccp8'), [1000, 6, 6]);
+  assert.deepEqual(outShape('vgg16', 'conv1_1'), [64, 224, 224]);
+  assert.deepEqual(outShape('vgg16', 'pool5'), [512, 7, 7]);
+  assert.deepEqual(outShape('squeezenet', 'conv1'), [96, 111, 111]);
+  assert.deepEqual(outShape('squeezenet', 'pool1'), [96, 55, 55]);
+  assert.deepEqual(outShape('squeezenet', 'fire9/concat'), [512, 13, 13]);
+  assert.deepEqual(outShape('squeezenet', 'conv10'), [1000, 13, 13]);
+  assert.deepEqual(outShape('googlenet', 'pool1/3x3_s2'), [64, 56, 56]);
+  assert.deepEqual(outShape('googlenet', 'inception_3a/output'), [256, 28, 28]);
+  assert.deepEqual(outShape('googlenet', 'inception_4e/output'), [832, 14, 14]);
+  assert.deepEqual(outShape('googlenet', 'inception_5b/output'), [1024, 7, 7]);
+  assert.deepEqual(outShape('resnet18', 'pool1'), [64, 56, 56]);
+  assert.deepEqual(outShape('resnet18', 'layer4.1/relu2'), [512, 7, 7]);
+  for (const m of FULL) {
+    const last = analysis(m).layers.at(-1)!;
+    assert.deepEqual(last.inputShapes, [[1000]], `${m} ends in 1000 logits`);
+  }
+});
+
+test('forward FLOPs agree with the published multiply-add counts', () => {
+  // GMACs per image as commonly reported; a multiply-add counts 2 FLOPs here.
+  const published: Record<string, number> = {
+    alexnet: 0.72,
+    vgg16: 15.5,
+    googlenet: 1.58,
+    resnet18: 1.82,
+    squeezenet: 0.84,
+  };
+  for (const [m, gmacs] of Object.entries(published)) {
+    const ratio = analysis(m).forwardFlops / (2 * gmacs * 1e9);
+    assert.ok(ratio > 0.95 && ratio < 1.05, `${m}: ${analysis(m).forwardFlops} vs ${gmacs} GMAC`);
+    const b = analysis(m).backwardFlops / analysis(m).forwardFlops;
+    assert.ok(b > 1.7 && b < 2.05, `${m}: backward/forward ${b}`);
+  }
+});
+
+test('VGG-16 saved activations at batch 256 are in the tens of GB the vDNN paper reports', () => {
+  const a = analysis('vgg16');
+  const bytes = a.savedBytes(256);
+  // vDNN: 28 GB in total (weights, gradients, workspace, feature maps) at batch 256.
+  assert.ok(bytes > 10e9 && bytes < 28e9, `${bytes}`);
+  // The largest saved tensor is conv1_1's ReLU output, kept for conv1_2 and itself.
+  const big = a.saved.reduce((x, y) => (y.elements > x.elements ? y : x));
+  assert.equal(big.producer, 'conv1_1/relu');
+  assert.deepEqual(big.savedBy, ['conv1_1/relu', 'conv1_2']);
+  assert.equal(big.elements, 64 * 224 * 224);
+});
+
+test('dropout masks are saved as tensors of their own', () => {
+  const a = analysis('alexnet');
+  const masks = a.saved.filter((t) => t.kind === 'mask');
+  assert.deepEqual(
+    masks.map((t) => [t.producer, t.elements]),
+    [
+      ['drop6', 4096],
+      ['drop7', 4096],
+    ],
+  );
+});
+
+const kindCounts = (a: ModelAnalysis) => {
+  const c = new Map<LayerKind, number>();
+  for (const l of a.layers) c.set(l.spec.kind, (c.get(l.spec.kind) ?? 0) + 1);
+  return c;
+};
+
+test('-small variants keep the topology at 28x28x1 and 32x32x3 within a CPU budget', () => {
+  for (const m of FULL) {
+    const full = kindCounts(analysis(m));
+    for (const inputShape of [
+      [1, 28, 28],
+      [3, 32, 32],
+    ] as const) {
+      const a = analyzeModel(getModel(`${m}-small`, { inputShape, numClasses: 10 }));
+      const small = kindCounts(a);
+      for (const kind of [
+        'conv2d',
+        'dense',
+        'lrn',
+        'concat',
+        'add',
+        'batchnorm',
+        'dropout',
+      ] as const) {
+        assert.equal(small.get(kind), full.get(kind), `${m}-small has as many ${kind} layers`);
+      }
+      const grouped = (x: ModelAnalysis) =>
+        x.layers.filter((l) => l.spec.kind === 'conv2d' && l.spec.groups > 1).length;
+      assert.equal(grouped(a), grouped(analysis(m)), `${m}-small grouped convolutions`);
+      assert.deepEqual(a.layers.at(-1)!.inputShapes, [[10]]);
+      // One training step at batch 64 stays within ~8 GFLOP (well under a second at ~20 GFLOP/s).
+      const step = 64 * (a.forwardFlops + a.backwardFlops);
+      assert.ok(step < 8e9, `${m}-small ${inputShape.join('x')}: ${step / 1e9} GFLOP per step`);
+      assert.ok(a.params < 1.5e6, `${m}-small params ${a.params}`);
+    }
+  }
+});
+
+test('options: numClasses and input shape overrides', () => {
+  const a = analyzeModel(getModel('alexnet', { numClasses: 10 }));
+  assert.equal(a.params, 60_965_224 - 4096 * 990 - 990);
+  const s = getModel('vgg16-small', { inputShape: [3, 32, 32], numClasses: 100 });
+  assert.equal(s.numClasses, 100);
+  assert.deepEqual(s.layers[0].kind === 'input' && s.layers[0].shape, [3, 32, 32]);
+  assert.equal(s.name, 'vgg16-small');
+  // a larger input still fits
+  assert.deepEqual(
+    analyzeModel(getModel('resnet18', { inputShape: [3, 256, 256] })).layers.at(-3)!.inputShapes,
+    [[512, 8, 8]],
+  );
+});
+
+test('bad names and options are rejected with a helpful message', () => {
+  const rejects = (f: () => unknown, re: RegExp) =>
+    assert.throws(f, (e: unknown) => e instanceof InvalidArgumentError && re.test(e.message));
+  rejects(() => getModel('lenet'), /unknown model 'lenet'.*alexnet, overfeat.*resnet18-small/);
+  rejects(
+    () => getModel('alexnet', { inputShape: [3, 32, 32] }),
+    /'alexnet' cannot take input \[3,32,32\].*layer '/,
+  );
+  rejects(() => getModel('vgg16-small', { inputShape: [1, 0, 28] }), /three positive integers/);
+  rejects(
+    () => getModel('vgg16-small', { inputShape: [1, 28] as never }),
+    /three positive integers/,
+  );
+  rejects(() => getModel('nin-small', { numClasses: 1 }), /classes/);
+  rejects(() => getModel('nin-small', { numClasses: 2.5 }), /classes/);
+});
