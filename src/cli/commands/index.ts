@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { registerModels } from './models.js';
 
 /** Every command registers itself here, one line each. */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerModels(program);
+}
