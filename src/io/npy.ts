@@ -204,30 +204,22 @@ export function parseNpy(bytes: Uint8Array, name = '.npy input'): NpyArray {
   return { dtype, shape, data: bytes.subarray(pre + headerLen) };
 }
 
-/** The .npy bytes (version 1.0, or 2.0 when the header needs it) for `arr`. */
-export function encodeNpy(arr: NpyArray): Uint8Array {
-  const { dtype, shape, data } = arr;
+/** The .npy preamble and header (version 1.0, or 2.0 when it needs it) for an array of `dtype` and `shape`. */
+export function npyHeader(dtype: NpyDType, shape: readonly number[]): Uint8Array {
   const descr = DESCR_OF[dtype];
   if (!descr) throw new InvalidArgumentError(`cannot write dtype ${String(dtype)} to .npy`);
   if (shape.length > MAX_DIMS)
     throw new InvalidArgumentError(`shape has more than ${MAX_DIMS} dimensions`);
-  let elements = 1;
-  for (const d of shape) {
+  for (const d of shape)
     if (!Number.isSafeInteger(d) || d < 0)
       throw new InvalidArgumentError(`bad dimension ${d} in shape`);
-    elements *= d;
-  }
-  if (elements * ITEM_BYTES[dtype] !== data.length)
-    throw new InvalidArgumentError(
-      `shape (${shape.join(', ')}) of ${dtype} needs ${elements * ITEM_BYTES[dtype]} bytes, data has ${data.length}`,
-    );
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const major = dict.length + 1 + 10 <= 0xffff ? 1 : 2;
   const pre = major === 1 ? 10 : 12;
   const total = Math.ceil((pre + dict.length + 1) / ALIGN) * ALIGN;
   const headerLen = total - pre;
-  const out = new Uint8Array(total + data.length);
+  const out = new Uint8Array(total);
   out.set(MAGIC, 0);
   out[6] = major;
   out[7] = 0;
@@ -236,6 +228,20 @@ export function encodeNpy(arr: NpyArray): Uint8Array {
   else view.setUint32(8, headerLen, true);
   const header = dict.padEnd(headerLen - 1, ' ') + '\n';
   for (let i = 0; i < header.length; i++) out[pre + i] = header.charCodeAt(i);
-  out.set(data, total);
+  return out;
+}
+
+/** The whole .npy file for `arr`. */
+export function encodeNpy(arr: NpyArray): Uint8Array {
+  const { dtype, shape, data } = arr;
+  const header = npyHeader(dtype, shape);
+  const elements = shape.reduce((a, d) => a * d, 1);
+  if (elements * ITEM_BYTES[dtype] !== data.length)
+    throw new InvalidArgumentError(
+      `shape (${shape.join(', ')}) of ${dtype} needs ${elements * ITEM_BYTES[dtype]} bytes, data has ${data.length}`,
+    );
+  const out = new Uint8Array(header.length + data.length);
+  out.set(header, 0);
+  out.set(data, header.length);
   return out;
 }

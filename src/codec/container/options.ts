@@ -1,0 +1,157 @@
+/**
+ * Checks what a caller hands compress() and turns it into a container header:
+ * typed array and dtype agree, shape holds the data, layouts are 4-D, chunk
+ * size is a whole number of 32-element blocks.
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { DTYPE_BYTES, type Codec, type CodecId, type CodecParams, type DType } from '../codec.js';
+import {
+  CHUNK_ELEMENT_MULTIPLE,
+  CODEC_IDS,
+  DEFAULT_CHUNK_BYTES,
+  LAYOUTS,
+  MAX_CHUNK_BYTES,
+  makeHeader,
+  type ContainerHeader,
+  type ContainerLayout,
+} from './format.js';
+
+/** Tensor data: float32 values, 16-bit patterns (float16/bfloat16), or raw little-endian bytes. */
+export type TensorData = Float32Array | Uint16Array | Uint8Array;
+
+export interface CompressOptions {
+  /** Codec id; default 'zvc'. */
+  readonly codec?: CodecId;
+  /** Codec parameters, e.g. { level: 9 } for zlib; the codec's defaults fill the rest. */
+  readonly params?: CodecParams;
+  /** Element type. Implied (float32) for a Float32Array; required for Uint16Array and Uint8Array. */
+  readonly dtype?: DType;
+  /** Shape of the tensor; default [number of elements]. */
+  readonly shape?: readonly number[];
+  /** Layout the data is stored in (needs a 4-D shape); default 'flat' (none). */
+  readonly layout?: ContainerLayout;
+  /** Layout the codec runs on; the data is transposed to it first. Default: `layout`. */
+  readonly codecLayout?: ContainerLayout;
+  /** Raw bytes per chunk, a multiple of 32 elements; default 1 MiB. */
+  readonly chunkBytes?: number;
+}
+
+export type CodecLookup = (id: CodecId, params?: CodecParams) => Codec;
+
+/** A checked compress request. */
+export interface CompressPlan {
+  readonly header: ContainerHeader;
+  readonly codec: Codec;
+}
+
+function dtypeOf(data: TensorData | number, dtype: DType | undefined): DType {
+  if (dtype !== undefined && !(dtype in DTYPE_BYTES))
+    throw new InvalidArgumentError(
+      `unknown dtype '${String(dtype)}'; use float32, float16 or bfloat16`,
+    );
+  if (data instanceof Float32Array) {
+    if (dtype !== undefined && dtype !== 'float32')
+      throw new InvalidArgumentError(`a Float32Array holds float32, not ${dtype}`);
+    return 'float32';
+  }
+  if (data instanceof Uint16Array) {
+    if (dtype !== 'float16' && dtype !== 'bfloat16')
+      throw new InvalidArgumentError(
+        'a Uint16Array needs dtype float16 or bfloat16 (it holds their bit patterns)',
+      );
+    return dtype;
+  }
+  if (dtype === undefined)
+    throw new InvalidArgumentError('raw bytes need a dtype: float32, float16 or bfloat16');
+  return dtype;
+}
+
+function layoutOf(v: ContainerLayout | undefined, what: string): ContainerLayout {
+  const layout = v ?? 'flat';
+  if (!LAYOUTS.includes(layout))
+    throw new InvalidArgumentError(
+      `unknown ${what} '${String(layout)}'; use ${LAYOUTS.join(', ')}`,
+    );
+  return layout;
+}
+
+/** Elements per chunk for `chunkBytes` of `dtype`. */
+export function chunkElementsFor(chunkBytes: number | undefined, dtype: DType): number {
+  const eb = DTYPE_BYTES[dtype];
+  const bytes = chunkBytes ?? DEFAULT_CHUNK_BYTES;
+  const unit = CHUNK_ELEMENT_MULTIPLE * eb;
+  if (!Number.isSafeInteger(bytes) || bytes < unit || bytes % unit !== 0 || bytes > MAX_CHUNK_BYTES)
+    throw new InvalidArgumentError(
+      `chunk size ${bytes} B is invalid for ${dtype}: use a multiple of ${unit} B (32 elements) up to ${MAX_CHUNK_BYTES} B`,
+    );
+  return bytes / eb;
+}
+
+/** Byte view of `data` (no copy). */
+export function bytesOf(data: TensorData): Uint8Array {
+  return data instanceof Uint8Array
+    ? data
+    : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/**
+ * Checks `options` against `data` (or an element count, for size queries; a
+ * number then stands for raw bytes only when `dtype` is given) and builds the
+ * header and codec.
+ */
+export function planCompress(
+  data: TensorData | number,
+  options: CompressOptions,
+  getCodec: CodecLookup,
+): CompressPlan {
+  const dtype = dtypeOf(data, options.dtype);
+  const eb = DTYPE_BYTES[dtype];
+  let elements: number;
+  if (typeof data === 'number') {
+    if (!Number.isSafeInteger(data) || data < 0)
+      throw new InvalidArgumentError(`element count ${data} is not a non-negative integer`);
+    elements = data;
+  } else {
+    if (data.byteLength % eb !== 0)
+      throw new InvalidArgumentError(
+        `${data.byteLength} bytes is not a whole number of ${dtype} elements`,
+      );
+    elements = data.byteLength / eb;
+  }
+  const shape = options.shape ? [...options.shape] : [elements];
+  for (const d of shape)
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new InvalidArgumentError(
+        `shape [${shape.join(', ')}] has a dimension that is not a non-negative integer`,
+      );
+  const product = shape.reduce((a, d) => a * d, 1);
+  if (product !== elements)
+    throw new InvalidArgumentError(
+      `shape [${shape.join(', ')}] holds ${product} elements but the data has ${elements}`,
+    );
+  const layout = layoutOf(options.layout, 'layout');
+  const codecLayout = layoutOf(options.codecLayout ?? options.layout, 'codec layout');
+  if (layout === 'flat' && codecLayout !== 'flat')
+    throw new InvalidArgumentError('codecLayout needs the layout of the data too (option layout)');
+  if (layout !== 'flat' && codecLayout === 'flat')
+    throw new InvalidArgumentError(
+      `codec layout must be nchw, nhwc or chwn when layout is ${layout}`,
+    );
+  if (layout !== 'flat' && shape.length !== 4)
+    throw new InvalidArgumentError(`layout ${layout} needs a 4-D shape, got [${shape.join(', ')}]`);
+  const id = options.codec ?? 'zvc';
+  if (!CODEC_IDS.includes(id))
+    throw new InvalidArgumentError(`unknown codec '${String(id)}'; use ${CODEC_IDS.join(', ')}`);
+  const codec = getCodec(id, options.params);
+  const header = makeHeader({
+    codec: id,
+    params: codec.params,
+    dtype,
+    layout,
+    codecLayout,
+    shape,
+    elements,
+    chunkElements: chunkElementsFor(options.chunkBytes, dtype),
+  });
+  return { header, codec };
+}
