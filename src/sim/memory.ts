@@ -1,0 +1,149 @@
+/**
+ * Peak GPU memory over one iteration: weights, weight gradients and
+ * optimizer state for the whole run, plus the activations, dropout masks and
+ * gradient maps live at each forward and backward step (and an optional
+ * constant workspace). Offloaded tensors leave after their offload is
+ * synchronised and come back when their prefetch is issued. Buffers are freed
+ * as soon as nothing needs them (a framework with a memory pool); with
+ * in-place ReLU (default) a ReLU overwrites its input when nothing else reads
+ * or saves it, and writes its input gradient over its output gradient.
+ */
+import type { ModelAnalysis } from '../nn/shapes.js';
+import type { Graph, SimTensor } from './tensors.js';
+
+export interface MemoryInput {
+  readonly analysis: ModelAnalysis;
+  readonly graph: Graph;
+  readonly tensors: readonly SimTensor[];
+  readonly batch: number;
+  readonly elementBytes: number;
+  /** Keys of offloaded tensors and the backward step (layer index) their prefetch is issued at. */
+  readonly fetchedAt: ReadonlyMap<string, number>;
+  /** fp32 copies per parameter besides the weights: gradients (1) + optimizer state (momentum SGD: 1). */
+  readonly paramCopies: number;
+  readonly workspaceBytes: number;
+  /** Default true. */
+  readonly inplaceRelu?: boolean;
+}
+
+export interface MemoryResult {
+  readonly peakBytes: number;
+  /** Bytes held the whole iteration (weights, gradients, optimizer state, workspace). */
+  readonly staticBytes: number;
+  /** Activations + gradient maps at the peak. */
+  readonly activationPeakBytes: number;
+  /** Where the peak is: 'forward <layer>' or 'backward <layer>'. */
+  readonly peakAt: string;
+}
+
+interface OutputInfo {
+  readonly index: number;
+  readonly bytes: number;
+  /** Non-flatten layers reading these bytes. */
+  readonly readers: readonly number[];
+  readonly lastRead: number;
+}
+
+function outputs(m: MemoryInput): OutputInfo[] {
+  const { analysis: a, graph: g, batch, elementBytes: e } = m;
+  const L = a.layers.length;
+  const out: OutputInfo[] = [];
+  for (let i = 0; i < L; i++) {
+    if (g.canonical[i] !== i) continue; // flatten: a view of its input
+    const readers: number[] = [];
+    for (let v = i; v < L; v++) {
+      if (g.canonical[v] !== i) continue;
+      for (const c of g.consumers[v]) if (a.spec.layers[c].kind !== 'flatten') readers.push(c);
+    }
+    out.push({
+      index: i,
+      bytes: a.layers[i].outputElements * batch * e,
+      readers,
+      lastRead: readers.length > 0 ? Math.max(...readers) : i,
+    });
+  }
+  return out;
+}
+
+export function peakMemory(m: MemoryInput): MemoryResult {
+  const { analysis: a, batch, elementBytes: e } = m;
+  const inplace = m.inplaceRelu ?? true;
+  const L = a.layers.length;
+  const F = (i: number) => i;
+  const B = (i: number) => 2 * L - 1 - i;
+  const diff = new Float64Array(2 * L + 1);
+  const live = (from: number, to: number, bytes: number) => {
+    if (to < from || bytes === 0) return;
+    diff[from] += bytes;
+    diff[to + 1] -= bytes;
+  };
+  const saved = new Map(m.tensors.map((t) => [t.key, t]));
+  const hold = (t: SimTensor | undefined, start: number, forwardEnd: number, bytes: number) => {
+    if (!t) return live(F(start), F(forwardEnd), bytes);
+    const at = m.fetchedAt.get(t.key);
+    if (at === undefined) return live(F(start), B(t.lastBackwardUse), bytes);
+    live(F(start), F(Math.max(forwardEnd, t.offloadLayer)), bytes);
+    live(B(at), B(t.lastBackwardUse), bytes);
+  };
+  for (const o of outputs(m)) {
+    const layer = a.layers[o.index];
+    const t = saved.get(`a:${layer.spec.name}`);
+    // Overwritten in place by its only reader, a ReLU: freed as that ReLU starts.
+    const overwritten =
+      inplace && !t && o.readers.length === 1 && a.spec.layers[o.readers[0]].kind === 'relu';
+    hold(t, o.index, overwritten ? o.lastRead - 1 : o.lastRead, o.bytes);
+    if (layer.spec.kind === 'dropout') {
+      const mask = saved.get(`m:${layer.spec.name}`);
+      hold(mask, o.index, o.index, (mask?.elements ?? 0) * batch * e);
+    }
+    // Gradient map dY of this output, from its last reader's backward to its own;
+    // an in-place ReLU writes it over the ReLU's own output gradient.
+    if (layer.spec.kind !== 'input' && o.index !== L - 1 && o.readers.length > 0) {
+      live(B(o.lastRead) + (overwritten ? 1 : 0), B(o.index), o.bytes);
+    }
+  }
+  let run = 0;
+  let peak = 0;
+  let peakStep = 0;
+  for (let s = 0; s < 2 * L; s++) {
+    run += diff[s];
+    if (run > peak) {
+      peak = run;
+      peakStep = s;
+    }
+  }
+  const staticBytes = a.params * 4 * (1 + m.paramCopies) + m.workspaceBytes;
+  const at =
+    peakStep < L
+      ? `forward ${a.spec.layers[peakStep].name}`
+      : `backward ${a.spec.layers[2 * L - 1 - peakStep].name}`;
+  return { peakBytes: staticBytes + peak, staticBytes, activationPeakBytes: peak, peakAt: at };
+}
+
+/**
+ * Network-wide allocation of feature maps, as frameworks of vDNN's time did
+ * and as its baseline describes: every layer's output is allocated for the
+ * whole iteration (an in-place ReLU shares its input's buffer; a flatten is a
+ * view), gradient maps are reused (the two largest live at once), dropout
+ * masks are kept. What a no-offload run holds without liveness-based reuse.
+ */
+export function networkWideBytes(m: Omit<MemoryInput, 'fetchedAt'>): number {
+  const inplace = m.inplaceRelu ?? true;
+  const saved = new Set(m.tensors.map((t) => t.key));
+  let maps = 0;
+  const grads: number[] = [];
+  for (const o of outputs({ ...m, fetchedAt: new Map() })) {
+    const l = m.analysis.spec.layers[o.index];
+    const overwritten =
+      inplace &&
+      !saved.has(`a:${l.name}`) &&
+      o.readers.length === 1 &&
+      m.analysis.spec.layers[o.readers[0]].kind === 'relu';
+    if (!overwritten) maps += o.bytes;
+    if (l.kind === 'dropout') maps += o.bytes; // mask
+    grads.push(o.bytes);
+  }
+  grads.sort((x, y) => y - x);
+  const gradBytes = (grads[0] ?? 0) + (grads[1] ?? 0);
+  return maps + gradBytes + m.analysis.params * 4 * (1 + m.paramCopies) + m.workspaceBytes;
+}

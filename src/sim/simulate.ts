@@ -1,0 +1,184 @@
+/**
+ * One simulation: a network at a batch size on a GPU and link, under the
+ * oracle (everything resident), vDNN (policy, raw transfers) and cDMA (same
+ * policy, compressed transfers), with per-layer times, stalls and memory.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { analyzeModel, type ModelAnalysis } from '../nn/shapes.js';
+import type { ModelSpec } from '../nn/spec.js';
+import { engineFor, LIMITS, type EngineOptions, type EngineSpec, type Limit } from './engine.js';
+import type { GpuSpec } from './gpus.js';
+import type { LinkSpec } from './links.js';
+import { networkWideBytes, peakMemory, type MemoryResult } from './memory.js';
+import type { Profile } from './profile.js';
+import type { SimLayout } from './ratio-files.js';
+import { resolveRatios, type RatioSource, type TensorRatio } from './ratio-source.js';
+import { SIM_DTYPE_BYTES, type SimCodec, type SimDType } from './ratios.js';
+import { layerTimes, type LayerTime } from './roofline.js';
+import { offloadedBy, runSchedule, type Policy, type ScheduleResult } from './schedule.js';
+import { buildGraph, simTensors, type SimTensor } from './tensors.js';
+
+export interface SimConfig {
+  readonly model: ModelSpec | ModelAnalysis;
+  readonly batch: number;
+  readonly gpu: GpuSpec;
+  readonly link: LinkSpec;
+  /** Policy of the vDNN and cDMA runs ('oracle' makes both equal to the oracle). */
+  readonly policy: Policy;
+  readonly codec: SimCodec;
+  readonly dtype: SimDType;
+  readonly layout?: SimLayout;
+  readonly ratios: RatioSource;
+  readonly profile?: Profile;
+  readonly engine?: EngineOptions;
+  /** Optimizer state copies per parameter (momentum SGD: 1, Adam: 2, plain SGD: 0). Default 1. */
+  readonly optimizerSlots?: number;
+  readonly workspaceBytes?: number;
+}
+
+export interface SchemeResult {
+  readonly scheme: 'oracle' | 'vdnn' | 'cdma';
+  readonly schedule: ScheduleResult;
+  readonly memory: MemoryResult;
+  readonly fits: boolean;
+  /** oracle iteration time / this iteration time. */
+  readonly normalized: number;
+  /** The limit that bound most transfer time, or null without transfers. */
+  readonly binding: Limit | null;
+}
+
+export interface SimResult {
+  readonly model: string;
+  readonly batch: number;
+  readonly gpu: GpuSpec;
+  readonly link: LinkSpec;
+  readonly policy: Policy;
+  readonly codec: SimCodec;
+  readonly dtype: SimDType;
+  readonly engine: EngineSpec;
+  readonly times: readonly LayerTime[];
+  readonly tensors: readonly SimTensor[];
+  readonly offloaded: readonly SimTensor[];
+  readonly ratios: ReadonlyMap<string, TensorRatio>;
+  readonly missingRatios: readonly string[];
+  /** Raw offloaded bytes / compressed bytes over the iteration (cDMA). */
+  readonly averageRatio: number;
+  readonly oracle: SchemeResult;
+  readonly vdnn: SchemeResult;
+  readonly cdma: SchemeResult;
+  /** Memory if every layer output and gradient map were allocated network-wide (no reuse, no offload). */
+  readonly networkWideBytes: number;
+  /** cDMA over vDNN: vdnn time / cdma time - 1. */
+  readonly improvement: number;
+}
+
+function isAnalysis(m: ModelSpec | ModelAnalysis): m is ModelAnalysis {
+  return (m as ModelAnalysis).layers !== undefined && (m as ModelAnalysis).saved !== undefined;
+}
+
+function binding(s: ScheduleResult): Limit | null {
+  let best: Limit | null = null;
+  for (const k of LIMITS)
+    if (s.limitSeconds[k] > 0 && (best === null || s.limitSeconds[k] > s.limitSeconds[best]))
+      best = k;
+  return best;
+}
+
+export function simulate(c: SimConfig): SimResult {
+  if (!(Number.isSafeInteger(c.batch) && c.batch > 0)) {
+    throw new InvalidArgumentError(`batch must be a positive integer, got ${c.batch}`);
+  }
+  const slots = c.optimizerSlots ?? 1;
+  if (!(Number.isInteger(slots) && slots >= 0 && slots <= 4)) {
+    throw new InvalidArgumentError(`optimizer slots must be an integer in [0, 4], got ${slots}`);
+  }
+  const workspace = c.workspaceBytes ?? 0;
+  if (!(Number.isFinite(workspace) && workspace >= 0)) {
+    throw new InvalidArgumentError(`workspace must be a number of bytes >= 0, got ${workspace}`);
+  }
+  const analysis = isAnalysis(c.model) ? c.model : analyzeModel(c.model);
+  const graph = buildGraph(analysis);
+  const tensors = simTensors(analysis, graph);
+  const e = SIM_DTYPE_BYTES[c.dtype];
+  const times = layerTimes({
+    analysis,
+    batch: c.batch,
+    gpu: c.gpu,
+    elementBytes: e,
+    profile: c.profile,
+  });
+  const engine = engineFor(c.gpu, c.link, c.engine);
+  const resolved = resolveRatios(
+    analysis,
+    tensors,
+    { codec: c.codec, elementBytes: e, layout: c.layout ?? 'nchw', batch: c.batch },
+    c.ratios,
+  );
+  const ratioOf = new Map([...resolved.byKey].map(([k, v]) => [k, v.ratio]));
+  const offloaded = offloadedBy(c.policy, tensors);
+
+  const run = (scheme: SchemeResult['scheme'], off: readonly SimTensor[], compress: boolean) => {
+    const schedule = runSchedule({
+      times,
+      offloaded: off,
+      ratios: ratioOf,
+      engine,
+      compress,
+      batch: c.batch,
+      elementBytes: e,
+    });
+    const memory = peakMemory({
+      analysis,
+      graph,
+      tensors,
+      batch: c.batch,
+      elementBytes: e,
+      fetchedAt: schedule.fetchedAt,
+      paramCopies: 1 + slots,
+      workspaceBytes: workspace,
+    });
+    return {
+      scheme,
+      schedule,
+      memory,
+      fits: memory.peakBytes <= c.gpu.memoryBytes,
+      binding: binding(schedule),
+    };
+  };
+  const o = run('oracle', [], false);
+  const v = run('vdnn', offloaded, false);
+  const d = run('cdma', offloaded, c.codec !== 'none');
+  const norm = (s: typeof o): SchemeResult => ({
+    ...s,
+    normalized: o.schedule.iterationTime / s.schedule.iterationTime,
+  });
+  return {
+    model: analysis.spec.name,
+    batch: c.batch,
+    gpu: c.gpu,
+    link: c.link,
+    policy: c.policy,
+    codec: c.codec,
+    dtype: c.dtype,
+    engine,
+    times,
+    tensors,
+    offloaded,
+    ratios: resolved.byKey,
+    missingRatios: resolved.missing,
+    averageRatio: d.schedule.wireBytes > 0 ? d.schedule.rawBytes / d.schedule.wireBytes : 1,
+    oracle: norm(o),
+    vdnn: norm(v),
+    cdma: norm(d),
+    networkWideBytes: networkWideBytes({
+      analysis,
+      graph,
+      tensors,
+      batch: c.batch,
+      elementBytes: e,
+      paramCopies: 1 + slots,
+      workspaceBytes: workspace,
+    }),
+    improvement: v.schedule.iterationTime / d.schedule.iterationTime - 1,
+  };
+}
