@@ -44,7 +44,11 @@ export interface LayerAnalysis {
  * ReLU's output that is also the next conv's input X is one tensor).
  */
 export interface SavedTensor {
-  /** Layer whose output it is ('mask' tensors: the dropout layer itself). */
+  /**
+   * Layer whose output it is ('mask' tensors: the dropout layer itself). A
+   * flatten's output is a view of its input's bytes, so it is never a
+   * producer: the layer it flattens is.
+   */
   readonly producer: string;
   readonly producerIndex: number;
   /** 'mask' for a dropout keep mask, 'activation' for a layer's output. */
@@ -482,6 +486,11 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
   };
 }
 
+/**
+ * Distinct saved tensors. A flatten's output is a view of its input (the
+ * same bytes), so a dense layer's saved input after a flatten is the same
+ * tensor as the flattened layer's output, named after that layer.
+ */
 function distinctSaved(
   layers: readonly LayerAnalysis[],
   index: ReadonlyMap<string, number>,
@@ -494,59 +503,38 @@ function distinctSaved(
     savedBy: string[];
     lastUseIndex: number;
   }
+  const viewOf = (i: number): number => {
+    const l = layers[i].spec;
+    return l.kind === 'flatten' ? viewOf(index.get(l.inputs[0])!) : i;
+  };
   const byKey = new Map<string, Acc>();
-  const note = (
-    key: string,
-    make: () => Omit<Acc, 'savedBy' | 'lastUseIndex'>,
-    by: LayerAnalysis,
-  ) => {
+  const note = (kind: Acc['kind'], producerIndex: number, elements: number, by: LayerAnalysis) => {
+    const producer = layers[producerIndex].spec.name;
+    const key = `${kind}:${producer}`;
     let t = byKey.get(key);
     if (!t) {
-      t = { ...make(), savedBy: [], lastUseIndex: by.index };
+      t = { producer, producerIndex, kind, elements, savedBy: [], lastUseIndex: by.index };
       byKey.set(key, t);
     }
     if (!t.savedBy.includes(by.spec.name)) t.savedBy.push(by.spec.name);
     t.lastUseIndex = Math.max(t.lastUseIndex, by.index);
   };
   for (const a of layers) {
-    const l = a.spec;
-    for (const role of SAVED_FOR_BACKWARD[l.kind]) {
+    for (const role of SAVED_FOR_BACKWARD[a.spec.kind]) {
       if (role === 'output') {
-        note(
-          `a:${l.name}`,
-          () => ({
-            producer: l.name,
-            producerIndex: a.index,
-            kind: 'activation',
-            elements: a.outputElements,
-          }),
-          a,
-        );
+        note('activation', viewOf(a.index), a.outputElements, a);
       } else if (role === 'mask') {
         note(
-          `m:${l.name}`,
-          () => ({
-            producer: l.name,
-            producerIndex: a.index,
-            kind: 'mask',
-            elements: a.inputShapes.reduce((s, x) => s + product(x), 0),
-          }),
+          'mask',
+          a.index,
+          a.inputShapes.reduce((s, x) => s + product(x), 0),
           a,
         );
       } else {
-        l.inputs.forEach((name) => {
+        for (const name of a.spec.inputs) {
           const j = index.get(name)!;
-          note(
-            `a:${name}`,
-            () => ({
-              producer: name,
-              producerIndex: j,
-              kind: 'activation',
-              elements: layers[j].outputElements,
-            }),
-            a,
-          );
-        });
+          note('activation', viewOf(j), layers[j].outputElements, a);
+        }
       }
     }
   }
