@@ -42,7 +42,7 @@ function pieces(bytes: Uint8Array, cuts: number[]): Readable {
 
 async function collect(source: Readable, t: NodeJS.ReadWriteStream): Promise<Buffer> {
   const out: Buffer[] = [];
-  await pipeline(source, t, async function* (chunks: AsyncIterable<Buffer>) {
+  await pipeline(source, t, async (chunks: AsyncIterable<Buffer>) => {
     for await (const c of chunks) out.push(c);
   });
   return Buffer.concat(out);
