@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerModels } from './models.js';
+import { registerSimulate } from './simulate.js';
 
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
   registerModels(program);
+  registerSimulate(program);
 }

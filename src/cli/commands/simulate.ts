@@ -1,0 +1,293 @@
+/** `cdma simulate`: the performance model of vDNN and a cDMA engine (docs/SIMULATOR.md). */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { InputFileError, InvalidArgumentError } from '../../errors.js';
+import { analyzeModel, type ModelAnalysis } from '../../nn/shapes.js';
+import { getModel } from '../../nn/zoo/index.js';
+import type { Placement } from '../../sim/engine.js';
+import { getGpu, listGpus } from '../../sim/gpus.js';
+import { getLink, listLinks } from '../../sim/links.js';
+import { layerTable, resultJson, summaryText } from '../../sim/output.js';
+import { loadProfile, type Profile } from '../../sim/profile.js';
+import { loadRatioTable, loadStudy, SIM_LAYOUTS, type SimLayout } from '../../sim/ratio-files.js';
+import type { RatioSource } from '../../sim/ratio-source.js';
+import { SIM_CODECS, SIM_DTYPES, type SimCodec, type SimDType } from '../../sim/ratios.js';
+import { POLICIES, type Policy } from '../../sim/schedule.js';
+import { simulate } from '../../sim/simulate.js';
+import { sweepHtml } from '../../sim/sweep-report.js';
+import { runSweep, sweepCsv, sweepMarkdown } from '../../sim/sweep.js';
+
+interface Flags {
+  model: string;
+  batch: string;
+  gpu: string;
+  link?: string;
+  policy: Policy;
+  codec: SimCodec;
+  density?: string;
+  study?: string;
+  ratios?: string;
+  layout: SimLayout;
+  dtype: SimDType;
+  profile?: string;
+  placement: Placement;
+  units?: string;
+  unitGbs?: string;
+  crossbarGbs?: string;
+  optimizer: 'sgd' | 'momentum' | 'adam';
+  workspaceMb: string;
+  layers: boolean;
+  json?: boolean;
+  sweep?: boolean;
+  out: string;
+  gpus?: string;
+  links?: string;
+  codecs?: string;
+  densities?: string;
+  dtypes?: string;
+  models?: string;
+}
+
+const DEFAULT_DENSITY = 0.35;
+const SWEEP_GPUS = 'titanx,titanxp,v100,a100,h100-pcie,h100-sxm';
+const SWEEP_LINKS = 'pcie3,pcie4,pcie5,nvlink2,nvlink-c2c';
+const SWEEP_CODECS = 'zvc,rle';
+const SWEEP_DENSITIES = '0.05,0.1,0.2,0.35,0.5,0.7,1';
+
+function num(text: string, what: string, min: number, max = Infinity, integer = false): number {
+  const v = Number(text);
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(v) ||
+    v < min ||
+    v > max ||
+    (integer && !Number.isInteger(v))
+  ) {
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
+    throw new InvalidArgumentError(
+      `${what} must be ${integer ? 'an integer' : 'a number'} ${range}, got '${text}'`,
+    );
+  }
+  return v;
+}
+
+function list<T extends string>(text: string, what: string, parse: (s: string) => T): T[] {
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (items.length === 0) throw new InvalidArgumentError(`${what} list is empty`);
+  return items.map(parse);
+}
+
+function choice<T extends string>(options: readonly T[], what: string): (s: string) => T {
+  return (s) => {
+    if (!(options as readonly string[]).includes(s)) {
+      throw new InvalidArgumentError(`unknown ${what} '${s}'; choose one of ${options.join(', ')}`);
+    }
+    return s as T;
+  };
+}
+
+function ratioSource(f: Flags, model: ModelAnalysis): RatioSource {
+  const given = [f.density, f.study, f.ratios].filter((x) => x !== undefined).length;
+  if (given > 1) throw new InvalidArgumentError('pass only one of --density, --study and --ratios');
+  if (f.study) return { kind: 'study', measured: loadStudy(f.study, model.spec.name) };
+  if (f.ratios) return { kind: 'table', table: loadRatioTable(f.ratios) };
+  return { kind: 'density', density: num(f.density ?? String(DEFAULT_DENSITY), '--density', 0, 1) };
+}
+
+function loadModel(name: string): ModelAnalysis {
+  return analyzeModel(getModel(name));
+}
+
+function profileFor(f: Flags, model: ModelAnalysis): Profile | undefined {
+  return f.profile
+    ? loadProfile(f.profile, new Set(model.spec.layers.map((l) => l.name)))
+    : undefined;
+}
+
+function engineOptions(f: Flags) {
+  return {
+    placement: f.placement,
+    units: f.units === undefined ? undefined : num(f.units, '--units', 1, 4096, true),
+    unitGBs: f.unitGbs === undefined ? undefined : num(f.unitGbs, '--unit-gbs', 1e-3),
+    crossbarGBs:
+      f.crossbarGbs === undefined ? undefined : num(f.crossbarGbs, '--crossbar-gbs', 1e-3),
+  };
+}
+
+const SLOTS = { sgd: 0, momentum: 1, adam: 2 } as const;
+
+function runOne(f: Flags): void {
+  const model = loadModel(f.model);
+  const gpu = getGpu(f.gpu);
+  const r = simulate({
+    model,
+    batch: num(f.batch, '--batch', 1, 1 << 20, true),
+    gpu,
+    link: getLink(f.link ?? gpu.defaultLink),
+    policy: f.policy,
+    codec: f.codec,
+    dtype: f.dtype,
+    layout: f.layout,
+    ratios: ratioSource(f, model),
+    profile: profileFor(f, model),
+    engine: engineOptions(f),
+    optimizerSlots: SLOTS[f.optimizer],
+    workspaceBytes: num(f.workspaceMb, '--workspace-mb', 0) * 1024 * 1024,
+  });
+  if (f.json) {
+    process.stdout.write(JSON.stringify(resultJson(r), null, 2) + '\n');
+    return;
+  }
+  const parts = f.layers ? [layerTable(r), '', summaryText(r)] : [summaryText(r)];
+  process.stdout.write(parts.join('\n') + '\n');
+}
+
+async function runSweepCommand(f: Flags): Promise<void> {
+  const models = list(f.models ?? f.model, '--models', (s) => s).map(loadModel);
+  const measured =
+    f.study || f.ratios
+      ? {
+          label: f.study ? 'study' : 'table',
+          source: (m: ModelAnalysis) => ratioSource({ ...f, density: undefined }, m),
+        }
+      : undefined;
+  if (measured && f.densities)
+    throw new InvalidArgumentError('--densities cannot be combined with --study or --ratios');
+  const result = runSweep({
+    models,
+    batch: num(f.batch, '--batch', 1, 1 << 20, true),
+    gpus: list(f.gpus ?? SWEEP_GPUS, '--gpus', (s) => s).map(getGpu),
+    links: list(f.links ?? SWEEP_LINKS, '--links', (s) => s).map(getLink),
+    codecs: list(f.codecs ?? SWEEP_CODECS, '--codecs', choice(SIM_CODECS, 'codec')),
+    dtypes: list(f.dtypes ?? f.dtype, '--dtypes', choice(SIM_DTYPES, 'dtype')),
+    densities: list(f.densities ?? f.density ?? SWEEP_DENSITIES, '--densities', (s) => s).map((s) =>
+      num(s, 'density', 0, 1),
+    ),
+    policy: f.policy,
+    measured,
+    layout: f.layout,
+    profile: models.length === 1 ? profileFor(f, models[0]) : undefined,
+    engine: engineOptions(f),
+  });
+  if (result.rows.length === 0) {
+    throw new InvalidArgumentError(
+      `no sweep point could be simulated: ${result.skipped.join('; ')}`,
+    );
+  }
+  try {
+    mkdirSync(f.out, { recursive: true });
+    writeFileSync(join(f.out, 'sweep.md'), sweepMarkdown(result.rows));
+    writeFileSync(join(f.out, 'sweep.csv'), sweepCsv(result.rows));
+    writeFileSync(join(f.out, 'sweep.html'), await sweepHtml(result));
+  } catch (e) {
+    throw new InputFileError(`cannot write the sweep to ${f.out}: ${(e as Error).message}`);
+  }
+  if (f.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(
+    `${result.rows.length} points written to ${join(f.out, 'sweep.md')}, sweep.csv and sweep.html` +
+      (result.skipped.length > 0 ? `; skipped: ${result.skipped.join('; ')}` : '') +
+      '\n',
+  );
+}
+
+export function registerSimulate(program: Command): void {
+  program
+    .command('simulate')
+    .description(
+      'Predict a training iteration on a GPU under the oracle (unlimited memory), vDNN (offload and\n' +
+        'prefetch over the host link) and cDMA (the same, compressed by a DMA engine): per-layer and\n' +
+        'total times, stalls, peak memory, whether it fits, and which engine limit binds.\n' +
+        'Assumptions and validation: docs/SIMULATOR.md.',
+    )
+    .requiredOption('--model <name>', 'zoo network (cdma models lists them), e.g. vgg16')
+    .option('--batch <n>', 'batch size', '128')
+    .addOption(
+      new Option(
+        '--gpu <id>',
+        `GPU preset: ${listGpus()
+          .map((g) => g.id)
+          .join(', ')}`,
+      ).default('titanx'),
+    )
+    .option(
+      '--link <id>',
+      `host link: ${listLinks()
+        .map((l) => l.id)
+        .join(', ')} (default: the GPU's own)`,
+    )
+    .addOption(
+      new Option(
+        '--policy <p>',
+        'what vDNN and cDMA offload: all saved tensors, conv inputs, or nothing',
+      )
+        .choices([...POLICIES])
+        .default('all'),
+    )
+    .addOption(
+      new Option('--codec <c>', 'cDMA compression').choices([...SIM_CODECS]).default('zvc'),
+    )
+    .option('--density <d>', `post-ReLU density for model ratios (default ${DEFAULT_DENSITY})`)
+    .option('--study <file>', "per-layer densities and ratios from a study's results.json")
+    .option(
+      '--ratios <file>',
+      'per-layer ratio table JSON ({"layers": {"relu1": 3.2}, "default": 1})',
+    )
+    .addOption(
+      new Option('--layout <l>', 'layout whose measured ratios to use')
+        .choices([...SIM_LAYOUTS])
+        .default('nchw'),
+    )
+    .addOption(
+      new Option('--dtype <t>', 'activation element type')
+        .choices([...SIM_DTYPES])
+        .default('float32'),
+    )
+    .option(
+      '--profile <file>',
+      'measured per-layer times or per-kind efficiencies (JSON) overriding the roofline',
+    )
+    .addOption(
+      new Option(
+        '--placement <p>',
+        'cDMA compressors at the memory controllers or at the DMA engine',
+      )
+        .choices(['mc', 'dma'])
+        .default('mc'),
+    )
+    .option('--units <n>', 'compressor units (default: one per memory partition)')
+    .option('--unit-gbs <x>', 'GB/s per compressor unit (default 32 B x core clock)')
+    .option(
+      '--crossbar-gbs <x>',
+      "GB/s of the crossbar port into the DMA engine (default the link's peak)",
+    )
+    .addOption(
+      new Option('--optimizer <o>', 'optimizer state held per parameter: none, momentum, Adam (2)')
+        .choices(['sgd', 'momentum', 'adam'])
+        .default('momentum'),
+    )
+    .option('--workspace-mb <n>', 'constant convolution workspace in MiB', '0')
+    .option('--no-layers', 'omit the per-layer table')
+    .option('--json', 'print the result as JSON')
+    .option(
+      '--sweep',
+      'simulate a grid of GPUs, links, codecs, dtypes and densities; write a table and HTML page',
+    )
+    .option('--out <dir>', 'folder for the sweep outputs', 'sim-sweep')
+    .option('--models <list>', 'sweep: comma-separated networks (default --model)')
+    .option('--gpus <list>', `sweep: GPUs (default ${SWEEP_GPUS})`)
+    .option('--links <list>', `sweep: links (default ${SWEEP_LINKS})`)
+    .option('--codecs <list>', `sweep: codecs (default ${SWEEP_CODECS})`)
+    .option('--densities <list>', `sweep: densities (default ${SWEEP_DENSITIES})`)
+    .option('--dtypes <list>', 'sweep: activation types (default --dtype)')
+    .action(async (flags: Flags) => {
+      if (flags.sweep) await runSweepCommand(flags);
+      else runOne(flags);
+    });
+}
