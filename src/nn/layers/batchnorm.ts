@@ -1,0 +1,74 @@
+/**
+ * Batch normalisation over N (and H, W) per channel, gamma/beta parameters.
+ * Training: normalises with the batch mean and (biased) variance, and moves
+ * the running statistics PyTorch-style: running = (1-momentum)*running +
+ * momentum*batch, with the unbiased variance. Inference uses the running
+ * statistics. Saves its input X (plus the per-channel batch mean and 1/std
+ * as small layer state). Backward, with xhat = (x-mean)/std and M elements
+ * per channel: dbeta = sum dY, dgamma = sum dY*xhat,
+ * dX = gamma/(std*M) * (M*dY - dbeta - xhat*dgamma).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { BatchNormSpec } from '../spec.js';
+import { tidyBackward } from './layer.js';
+import type { BackwardArgs, BackwardResult, ForwardContext, Layer, LayerSetup } from './layer.js';
+
+export function createBatchnorm(spec: BatchNormSpec, setup: LayerSetup): Layer {
+  const shape = setup.inputShapes[0];
+  const c = shape[shape.length - 1];
+  const axes = shape.length === 3 ? [0, 1, 2] : [0];
+  const gamma = setup.makeParam(`${spec.name}/gamma`, [c], 'ones');
+  const beta = setup.makeParam(`${spec.name}/beta`, [c], 'zeros');
+  const runMean = setup.makeBuffer(`${spec.name}/running_mean`, [c], 0);
+  const runVar = setup.makeBuffer(`${spec.name}/running_var`, [c], 1);
+  const m = spec.momentum;
+  return {
+    spec,
+    params: [gamma, beta],
+    buffers: [runMean, runVar],
+    outputShape: setup.outputShape,
+    forward(inputs, ctx: ForwardContext) {
+      const x = inputs[0];
+      if (!ctx.training) {
+        return {
+          output: tf.batchNorm(
+            x,
+            runMean.value,
+            runVar.value,
+            beta.value,
+            gamma.value,
+            spec.epsilon,
+          ),
+        };
+      }
+      return tf.tidy(() => {
+        const { mean, variance } = tf.moments(x, axes);
+        const count = x.size / c;
+        const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
+        runMean.value.assign(tf.add(tf.mul(runMean.value, 1 - m), tf.mul(mean, m)));
+        runVar.value.assign(tf.add(tf.mul(runVar.value, 1 - m), tf.mul(unbiased, m)));
+        const output = tf.batchNorm(x, mean, variance, beta.value, gamma.value, spec.epsilon);
+        const invStd = tf.rsqrt(tf.add(variance, spec.epsilon));
+        return { output, state: [mean, invStd] };
+      });
+    },
+    backward(a: BackwardArgs): BackwardResult {
+      const x = a.saved.input as tf.Tensor;
+      const dy = a.dy as tf.Tensor;
+      const [mean, invStd] = a.state;
+      return tidyBackward(() => {
+        const count = x.size / c;
+        const xhat = tf.mul(tf.sub(x, mean), invStd);
+        const dbeta = tf.sum(dy, axes);
+        const dgamma = tf.sum(tf.mul(dy, xhat), axes);
+        const dx = a.needInputGrad[0]
+          ? tf.mul(
+              tf.mul(gamma.value, tf.div(invStd, count)),
+              tf.sub(tf.sub(tf.mul(dy, count), dbeta), tf.mul(xhat, dgamma)),
+            )
+          : null;
+        return { inputGrads: [dx], paramGrads: [dgamma, dbeta] };
+      });
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * 2-D convolution, NHWC, explicit padding, optional groups and bias.
+ * Saves its input X. Weight [kh, kw, cin/groups, filters], bias [filters].
+ * Backward: dX by Conv2DBackpropInput and dW by Conv2DBackpropFilter (on
+ * wasm, cdma's fast kernels), db = sum of dY over N, H, W. Groups run as
+ * separate convolutions over channel slices, concatenated.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Conv2dSpec } from '../spec.js';
+import { explicitPad, type ExplicitPad } from './conv-attrs.js';
+import { tidyBackward } from './layer.js';
+import type { BackwardArgs, BackwardResult, ForwardResult, Layer, LayerSetup } from './layer.js';
+
+export function createConv2d(spec: Conv2dSpec, setup: LayerSetup): Layer {
+  const cin = setup.inputShapes[0][2];
+  const g = spec.groups;
+  const [kh, kw] = spec.kernel;
+  const cinG = cin / g;
+  const coutG = spec.filters / g;
+  const weight = setup.makeParam(
+    `${spec.name}/weight`,
+    [kh, kw, cinG, spec.filters],
+    setup.init,
+    kh * kw * cinG,
+    kh * kw * coutG,
+  );
+  const bias = spec.bias ? setup.makeParam(`${spec.name}/bias`, [spec.filters], 'zeros') : null;
+  const params = bias ? [weight, bias] : [weight];
+  const pad = explicitPad(spec.pad);
+  const strides: [number, number] = [spec.stride[0], spec.stride[1]];
+
+  const channels = (t: tf.Tensor, i: number, per: number): tf.Tensor4D =>
+    tf.slice(t, [0, 0, 0, i * per], [-1, -1, -1, per]) as tf.Tensor4D;
+
+  function forward(inputs: readonly tf.Tensor[]): ForwardResult {
+    const x = inputs[0] as tf.Tensor4D;
+    const output = tf.tidy(() => {
+      const w = weight.value as tf.Tensor4D;
+      if (g === 1) {
+        return tf.fused.conv2d({ x, filter: w, strides, pad, bias: bias?.value });
+      }
+      const parts: tf.Tensor4D[] = [];
+      for (let i = 0; i < g; i++) {
+        parts.push(
+          tf.fused.conv2d({
+            x: channels(x, i, cinG),
+            filter: channels(w, i, coutG),
+            strides,
+            pad,
+            bias: bias ? tf.slice(bias.value, [i * coutG], [coutG]) : undefined,
+          }),
+        );
+      }
+      return tf.concat(parts, 3);
+    });
+    return { output };
+  }
+
+  function backward(a: BackwardArgs): BackwardResult {
+    const x = a.saved.input as tf.Tensor4D;
+    const dy = a.dy as tf.Tensor4D;
+    const needDx = a.needInputGrad[0];
+    return tidyBackward(() => {
+      const w = weight.value as tf.Tensor4D;
+      let dx: tf.Tensor | null = null;
+      let dw: tf.Tensor;
+      if (g === 1) {
+        dw = filterGrad(x, dy, w.shape, strides, pad);
+        if (needDx) dx = inputGrad(dy, w, x.shape, strides, pad);
+      } else {
+        const dws: tf.Tensor[] = [];
+        const dxs: tf.Tensor[] = [];
+        for (let i = 0; i < g; i++) {
+          const dyi = channels(dy, i, coutG);
+          const xi = channels(x, i, cinG);
+          dws.push(filterGrad(xi, dyi, [kh, kw, cinG, coutG], strides, pad));
+          if (needDx) dxs.push(inputGrad(dyi, channels(w, i, coutG), xi.shape, strides, pad));
+        }
+        dw = tf.concat(dws, 3);
+        if (needDx) dx = tf.concat(dxs, 3);
+      }
+      const paramGrads = bias ? [dw, tf.sum(dy, [0, 1, 2])] : [dw];
+      return { inputGrads: [dx], paramGrads };
+    });
+  }
+
+  return { spec, params, buffers: [], outputShape: setup.outputShape, forward, backward };
+}
+
+function filterGrad(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: readonly number[],
+  strides: [number, number],
+  pad: ExplicitPad,
+): tf.Tensor {
+  return tf
+    .engine()
+    .runKernel(
+      'Conv2DBackpropFilter',
+      { x, dy },
+      { strides, pad, dataFormat: 'NHWC', dimRoundingMode: 'floor', filterShape: [...filterShape] },
+    ) as tf.Tensor;
+}
+
+function inputGrad(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: readonly number[],
+  strides: [number, number],
+  pad: ExplicitPad,
+): tf.Tensor {
+  return tf
+    .engine()
+    .runKernel(
+      'Conv2DBackpropInput',
+      { dy, filter },
+      { strides, pad, dataFormat: 'NHWC', dimRoundingMode: 'floor', inputShape: [...inputShape] },
+    ) as tf.Tensor;
+}

@@ -1,0 +1,47 @@
+/**
+ * Inverted dropout: in training, y = x * mask with mask = 1/(1-rate) where an
+ * element is kept, 0 where dropped; in inference y = x. The mask is drawn
+ * from the counter-based generator keyed by (seed, layer name, step), so a
+ * step's mask does not depend on what ran before it. Saves the mask (role
+ * 'mask'); backward: dX = dY * mask.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { hashString, mix32, streamKey, uniform01 } from '../prng.js';
+import { share } from '../share.js';
+import type { DropoutSpec } from '../spec.js';
+import type { BackwardArgs, BackwardResult, ForwardContext, Layer, LayerSetup } from './layer.js';
+
+export function dropoutMask(
+  seed: number,
+  layer: string,
+  step: number,
+  size: number,
+  rate: number,
+): Float32Array {
+  const mask = new Float32Array(size);
+  const keep = 1 / (1 - rate);
+  const stream = streamKey(seed, mix32(hashString(layer) ^ mix32(step >>> 0)));
+  for (let i = 0; i < size; i++) mask[i] = uniform01(stream, i) < rate ? 0 : keep;
+  return mask;
+}
+
+export function createDropout(spec: DropoutSpec, setup: LayerSetup): Layer {
+  return {
+    spec,
+    params: [],
+    buffers: [],
+    outputShape: setup.outputShape,
+    forward(inputs, ctx: ForwardContext) {
+      const x = inputs[0];
+      if (!ctx.training) return { output: share(x) };
+      const mask = tf.tensor(
+        dropoutMask(ctx.seed, spec.name, ctx.step, x.size, spec.rate),
+        x.shape,
+      );
+      return { output: tf.mul(x, mask), mask };
+    },
+    backward(a: BackwardArgs): BackwardResult {
+      return { inputGrads: [tf.mul(a.dy as tf.Tensor, a.saved.mask as tf.Tensor)], paramGrads: [] };
+    },
+  };
+}

@@ -1,0 +1,19 @@
+/** Flatten [N,H,W,C] -> [N, H*W*C] (NHWC order; the weights that follow are internal). Saves nothing. */
+import * as tf from '@tensorflow/tfjs';
+import type { FlattenSpec } from '../spec.js';
+import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
+
+export function createFlatten(spec: FlattenSpec, setup: LayerSetup): Layer {
+  const inShape = setup.inputShapes[0];
+  return {
+    spec,
+    params: [],
+    buffers: [],
+    outputShape: setup.outputShape,
+    forward: (inputs) => ({ output: tf.reshape(inputs[0], [inputs[0].shape[0], -1]) }),
+    backward(a: BackwardArgs): BackwardResult {
+      const dy = a.dy as tf.Tensor;
+      return { inputGrads: [tf.reshape(dy, [dy.shape[0], ...inShape])], paramGrads: [] };
+    },
+  };
+}
