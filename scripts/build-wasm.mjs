@@ -1,6 +1,8 @@
 // Builds every AssemblyScript module in wasm/ (wasm/<name>.ts) into
 // build/wasm/<name>.wasm with SIMD enabled. Run by `npm run build` and on install.
-import { readdirSync, mkdirSync } from 'node:fs';
+// A module may ask for extra compiler flags with a first line `// asc-flags: ...`
+// (e.g. --importMemory for kernels that run in another module's heap).
+import { readdirSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -12,6 +14,9 @@ mkdirSync(outDir, { recursive: true });
 const modules = readdirSync(srcDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
 for (const file of modules) {
   const name = file.slice(0, -3);
+  const first = readFileSync(join(srcDir, file), 'utf8').split('\n', 1)[0];
+  const extra =
+    /^\/\/\s*asc-flags:(.*)$/.exec(first)?.[1].trim().split(/\s+/).filter(Boolean) ?? [];
   const { error, stderr } = await asc.main([
     join(srcDir, file),
     '--outFile',
@@ -22,6 +27,7 @@ for (const file of modules) {
     'stub',
     '--enable',
     'simd',
+    ...extra,
   ]);
   if (error) {
     console.error(stderr.toString());
