@@ -95,34 +95,34 @@ export function encode32(src: usize, n: u32, dst: usize, tables: usize): u32 {
     // the eight stores do not wait on one another.
     v128.store(base, i8x16.swizzle(v0, v128.load(ct + ((mask & 0xf) << 4))));
     v128.store(
-      base + (<usize>popcnt(mask & 0xf) << 2),
+      base + ((<usize>popcnt(mask & 0xf)) << 2),
       i8x16.swizzle(v1, v128.load(ct + (((mask >> 4) & 0xf) << 4))),
     );
     v128.store(
-      base + (<usize>popcnt(mask & 0xff) << 2),
+      base + ((<usize>popcnt(mask & 0xff)) << 2),
       i8x16.swizzle(v2, v128.load(ct + (((mask >> 8) & 0xf) << 4))),
     );
     v128.store(
-      base + (<usize>popcnt(mask & 0xfff) << 2),
+      base + ((<usize>popcnt(mask & 0xfff)) << 2),
       i8x16.swizzle(v3, v128.load(ct + (((mask >> 12) & 0xf) << 4))),
     );
     v128.store(
-      base + (<usize>popcnt(mask & 0xffff) << 2),
+      base + ((<usize>popcnt(mask & 0xffff)) << 2),
       i8x16.swizzle(v4, v128.load(ct + (((mask >> 16) & 0xf) << 4))),
     );
     v128.store(
-      base + (<usize>popcnt(mask & 0xfffff) << 2),
+      base + ((<usize>popcnt(mask & 0xfffff)) << 2),
       i8x16.swizzle(v5, v128.load(ct + (((mask >> 20) & 0xf) << 4))),
     );
     v128.store(
-      base + (<usize>popcnt(mask & 0xffffff) << 2),
+      base + ((<usize>popcnt(mask & 0xffffff)) << 2),
       i8x16.swizzle(v6, v128.load(ct + (((mask >> 24) & 0xf) << 4))),
     );
     v128.store(
-      base + (<usize>popcnt(mask & 0xfffffff) << 2),
+      base + ((<usize>popcnt(mask & 0xfffffff)) << 2),
       i8x16.swizzle(v7, v128.load(ct + ((mask >> 28) << 4))),
     );
-    d = base + (<usize>popcnt(mask) << 2);
+    d = base + ((<usize>popcnt(mask)) << 2);
     s += 128;
   }
   const rest = n & 31;
@@ -180,7 +180,7 @@ export function decodeBlocks32(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xf) << 2)),
+        v128.load(base + ((<usize>popcnt(mask & 0xf)) << 2)),
         v128.load(et + (((mask >> 4) & 0xf) << 4)),
       ),
       16,
@@ -188,7 +188,7 @@ export function decodeBlocks32(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xff) << 2)),
+        v128.load(base + ((<usize>popcnt(mask & 0xff)) << 2)),
         v128.load(et + (((mask >> 8) & 0xf) << 4)),
       ),
       32,
@@ -196,7 +196,7 @@ export function decodeBlocks32(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xfff) << 2)),
+        v128.load(base + ((<usize>popcnt(mask & 0xfff)) << 2)),
         v128.load(et + (((mask >> 12) & 0xf) << 4)),
       ),
       48,
@@ -204,7 +204,7 @@ export function decodeBlocks32(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xffff) << 2)),
+        v128.load(base + ((<usize>popcnt(mask & 0xffff)) << 2)),
         v128.load(et + (((mask >> 16) & 0xf) << 4)),
       ),
       64,
@@ -212,7 +212,7 @@ export function decodeBlocks32(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xfffff) << 2)),
+        v128.load(base + ((<usize>popcnt(mask & 0xfffff)) << 2)),
         v128.load(et + (((mask >> 20) & 0xf) << 4)),
       ),
       80,
@@ -220,7 +220,7 @@ export function decodeBlocks32(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xffffff) << 2)),
+        v128.load(base + ((<usize>popcnt(mask & 0xffffff)) << 2)),
         v128.load(et + (((mask >> 24) & 0xf) << 4)),
       ),
       96,
@@ -228,12 +228,12 @@ export function decodeBlocks32(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xfffffff) << 2)),
+        v128.load(base + ((<usize>popcnt(mask & 0xfffffff)) << 2)),
         v128.load(et + ((mask >> 28) << 4)),
       ),
       112,
     );
-    s = base + (<usize>popcnt(mask) << 2);
+    s = base + ((<usize>popcnt(mask)) << 2);
     d += 128;
     b++;
   }
@@ -241,7 +241,7 @@ export function decodeBlocks32(
   while (b < maxBlocks) {
     if (s + 4 > end) break;
     const mask = load<u32>(s);
-    if (s + 4 + (<usize>popcnt(mask) << 2) > end) break;
+    if (s + 4 + ((<usize>popcnt(mask)) << 2) > end) break;
     s = expand32(s + 4, mask, 32, d);
     d += 128;
     b++;
@@ -251,7 +251,6 @@ export function decodeBlocks32(
 }
 
 /** Scalar expansion of `count` elements by `mask`; returns the input position after them. */
-@inline
 function expand32(s: usize, mask: u32, count: u32, d: usize): usize {
   for (let i: u32 = 0; i < count; i++) {
     if ((mask >> i) & 1) {
@@ -280,8 +279,8 @@ export function decode32(src: usize, srcLen: u32, n: u32, dst: usize, tables: us
     if (s + 4 > end) return -1;
     const mask = load<u32>(s);
     if (mask >> rest != 0) return -2;
-    if (s + 4 + (<usize>popcnt(mask) << 2) > end) return -1;
-    s = expand32(s + 4, mask, rest, dst + (<usize>full << 7));
+    if (s + 4 + ((<usize>popcnt(mask)) << 2) > end) return -1;
+    s = expand32(s + 4, mask, rest, dst + ((<usize>full) << 7));
   }
   return s == end ? 0 : -3;
 }
@@ -310,18 +309,18 @@ export function encode16(src: usize, n: u32, dst: usize, tables: usize): u32 {
     const base = d + 4;
     v128.store(base, i8x16.swizzle(v0, v128.load(ct + ((mask & 0xff) << 4))));
     v128.store(
-      base + (<usize>popcnt(mask & 0xff) << 1),
+      base + ((<usize>popcnt(mask & 0xff)) << 1),
       i8x16.swizzle(v1, v128.load(ct + (((mask >> 8) & 0xff) << 4))),
     );
     v128.store(
-      base + (<usize>popcnt(mask & 0xffff) << 1),
+      base + ((<usize>popcnt(mask & 0xffff)) << 1),
       i8x16.swizzle(v2, v128.load(ct + (((mask >> 16) & 0xff) << 4))),
     );
     v128.store(
-      base + (<usize>popcnt(mask & 0xffffff) << 1),
+      base + ((<usize>popcnt(mask & 0xffffff)) << 1),
       i8x16.swizzle(v3, v128.load(ct + ((mask >> 24) << 4))),
     );
-    d = base + (<usize>popcnt(mask) << 1);
+    d = base + ((<usize>popcnt(mask)) << 1);
     s += 64;
   }
   const rest = n & 31;
@@ -363,7 +362,7 @@ export function decodeBlocks16(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xff) << 1)),
+        v128.load(base + ((<usize>popcnt(mask & 0xff)) << 1)),
         v128.load(et + (((mask >> 8) & 0xff) << 4)),
       ),
       16,
@@ -371,7 +370,7 @@ export function decodeBlocks16(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xffff) << 1)),
+        v128.load(base + ((<usize>popcnt(mask & 0xffff)) << 1)),
         v128.load(et + (((mask >> 16) & 0xff) << 4)),
       ),
       32,
@@ -379,19 +378,19 @@ export function decodeBlocks16(
     v128.store(
       d,
       i8x16.swizzle(
-        v128.load(base + (<usize>popcnt(mask & 0xffffff) << 1)),
+        v128.load(base + ((<usize>popcnt(mask & 0xffffff)) << 1)),
         v128.load(et + ((mask >> 24) << 4)),
       ),
       48,
     );
-    s = base + (<usize>popcnt(mask) << 1);
+    s = base + ((<usize>popcnt(mask)) << 1);
     d += 64;
     b++;
   }
   while (b < maxBlocks) {
     if (s + 4 > end) break;
     const mask = load<u32>(s);
-    if (s + 4 + (<usize>popcnt(mask) << 1) > end) break;
+    if (s + 4 + ((<usize>popcnt(mask)) << 1) > end) break;
     s = expand16(s + 4, mask, 32, d);
     d += 64;
     b++;
@@ -400,7 +399,6 @@ export function decodeBlocks16(
   return b;
 }
 
-@inline
 function expand16(s: usize, mask: u32, count: u32, d: usize): usize {
   for (let i: u32 = 0; i < count; i++) {
     if ((mask >> i) & 1) {
@@ -425,8 +423,8 @@ export function decode16(src: usize, srcLen: u32, n: u32, dst: usize, tables: us
     if (s + 4 > end) return -1;
     const mask = load<u32>(s);
     if (mask >> rest != 0) return -2;
-    if (s + 4 + (<usize>popcnt(mask) << 1) > end) return -1;
-    s = expand16(s + 4, mask, rest, dst + (<usize>full << 6));
+    if (s + 4 + ((<usize>popcnt(mask)) << 1) > end) return -1;
+    s = expand16(s + 4, mask, rest, dst + ((<usize>full) << 6));
   }
   return s == end ? 0 : -3;
 }
