@@ -85,3 +85,30 @@ export function chainProfile(): Profile {
     ]),
   };
 }
+
+/** data[64,16,16] -> c conv(64, 3x3) -> r -> flatten -> d dense(10) -> loss: a compute-bound conv. */
+export function wide(): ModelSpec {
+  return {
+    name: 'wide',
+    description: 'test conv',
+    numClasses: 10,
+    layers: [
+      { kind: 'input', name: 'data', inputs: [], shape: [64, 16, 16] },
+      {
+        kind: 'conv2d',
+        name: 'c',
+        inputs: ['data'],
+        filters: 64,
+        kernel: [3, 3],
+        stride: [1, 1],
+        pad: [1, 1, 1, 1],
+        groups: 1,
+        bias: true,
+      },
+      { kind: 'relu', name: 'r', inputs: ['c'] },
+      { kind: 'flatten', name: 'f', inputs: ['r'] },
+      { kind: 'dense', name: 'd', inputs: ['f'], units: 10, bias: true },
+      { kind: 'softmax_ce', name: 'loss', inputs: ['d'] },
+    ],
+  };
+}

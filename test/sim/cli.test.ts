@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string | Uint8Array) => (
+    (out += String(s)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => (
+    (err += String(s)),
+    true
+  )) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+}
+
+test('cdma simulate prints per-layer times and the three schemes', async () => {
+  const r = await cli(['simulate', '--model', 'alexnet', '--batch', '64', '--density', '0.35']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^layer\s+kind\s+fwd ms/m);
+  assert.match(r.out, /^conv1\s+conv2d/m);
+  assert.match(r.out, /^oracle\s+\d/m);
+  assert.match(r.out, /^vDNN\s+\d/m);
+  assert.match(r.out, /^cDMA\s+\d/m);
+  assert.match(r.out, /cDMA over vDNN: [+-]\d/);
+});
+
+test('cdma simulate --json is machine-readable and consistent', async () => {
+  const r = await cli([
+    'simulate',
+    '--model',
+    'vgg16',
+    '--batch',
+    '256',
+    '--gpu',
+    'titanx',
+    '--link',
+    'pcie3',
+    '--policy',
+    'all',
+    '--codec',
+    'zvc',
+    '--density',
+    '0.35',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.model, 'vgg16');
+  assert.equal(j.oracle.fits, false);
+  assert.equal(j.vdnn.fits, true);
+  assert.ok(j.cdma.iterationMs < j.vdnn.iterationMs);
+  assert.ok(Math.abs(j.improvement - (j.vdnn.iterationMs / j.cdma.iterationMs - 1)) < 1e-9);
+  assert.equal(j.layers.length, 41);
+});
+
+test('cdma simulate reads ratio tables and reports tensors it has no ratio for', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cdma-sim-cli-'));
+  const p = join(dir, 'ratios.json');
+  writeFileSync(p, JSON.stringify({ layers: { relu1: 4 } }));
+  const r = await cli(['simulate', '--model', 'alexnet', '--ratios', p, '--no-layers']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /No ratio for \d+ tensor\(s\)/);
+  assert.doesNotMatch(r.out, /^layer\s+kind/m);
+});
+
+test('bad options are one-line errors with exit 1', async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ['simulate', '--model', 'alexnet', '--gpu', 'gtx480'],
+      /unknown GPU 'gtx480'; choose one of titanx/,
+    ],
+    [['simulate', '--model', 'alexnet', '--link', 'usb'], /unknown link 'usb'/],
+    [['simulate', '--model', 'nope'], /unknown model 'nope'/],
+    [
+      ['simulate', '--model', 'alexnet', '--batch', '0'],
+      /--batch must be an integer in \[1, 1048576\], got '0'/,
+    ],
+    [
+      ['simulate', '--model', 'alexnet', '--density', '2'],
+      /--density must be a number in \[0, 1\]/,
+    ],
+    [['simulate', '--model', 'alexnet', '--codec', 'zlib'], /zlib ratios have no model/],
+    [
+      ['simulate', '--model', 'alexnet', '--density', '0.3', '--ratios', 'x.json'],
+      /only one of --density, --study and --ratios/,
+    ],
+    [
+      ['simulate', '--model', 'alexnet', '--study', '/nonexistent/results.json'],
+      /cannot read study results/,
+    ],
+  ];
+  for (const [args, re] of cases) {
+    const r = await cli(args);
+    assert.equal(r.code, 1, args.join(' '));
+    assert.match(r.err, re, args.join(' '));
+    assert.equal(r.err.trim().split('\n').length, 1);
+  }
+});
+
+test('cdma simulate --sweep writes markdown, CSV and a self-contained HTML page with SVG charts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cdma-sweep-'));
+  const r = await cli([
+    'simulate',
+    '--model',
+    'alexnet',
+    '--sweep',
+    '--out',
+    dir,
+    '--gpus',
+    'titanx,h100-sxm',
+    '--links',
+    'pcie3,pcie5',
+    '--codecs',
+    'zvc,rle,zlib',
+    '--densities',
+    '0.2,0.5',
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /16 points written/);
+  assert.match(r.out, /skipped: .*zlib ratios have no model/);
+  const md = readFileSync(join(dir, 'sweep.md'), 'utf8');
+  assert.equal(md.trim().split('\n').length, 2 + 16);
+  const csv = readFileSync(join(dir, 'sweep.csv'), 'utf8').trim().split('\n');
+  assert.equal(csv.length, 17);
+  assert.match(csv[1], /^alexnet,128,titanx,pcie3,float32,zvc,0.2,/);
+  const html = readFileSync(join(dir, 'sweep.html'), 'utf8');
+  assert.ok((html.match(/<svg/g) ?? []).length >= 3);
+  assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/);
+});
