@@ -201,9 +201,9 @@ export function registerSimulate(program: Command): void {
   program
     .command('simulate')
     .description(
-      'Predict a training iteration on a GPU under the oracle (unlimited memory), vDNN (offload and\n' +
-        'prefetch over the host link) and cDMA (the same, compressed by a DMA engine): per-layer and\n' +
-        'total times, stalls, peak memory, whether it fits, and which engine limit binds.\n' +
+      'Predict a training iteration on a GPU under the oracle (unlimited memory), vDNN (offload and ' +
+        'prefetch over the host link) and cDMA (the same, compressed by a DMA engine): per-layer and ' +
+        'total times, stalls, peak memory, whether it fits, and which engine limit binds. ' +
         'Assumptions and validation: docs/SIMULATOR.md.',
     )
     .requiredOption('--model <name>', 'zoo network (cdma models lists them), e.g. vgg16')
@@ -268,7 +268,10 @@ export function registerSimulate(program: Command): void {
       "GB/s of the crossbar port into the DMA engine (default the link's peak)",
     )
     .addOption(
-      new Option('--optimizer <o>', 'optimizer state held per parameter: none, momentum, Adam (2)')
+      new Option(
+        '--optimizer <o>',
+        'optimizer state per parameter: sgd (none), momentum (1 copy), adam (2 copies)',
+      )
         .choices(['sgd', 'momentum', 'adam'])
         .default('momentum'),
     )
