@@ -298,6 +298,13 @@ export class Executor {
       const lossValue = (await loss.data())[0];
       const correctValue = (await correct.data())[0];
       return { loss: lossValue, correct: correctValue, peakDeviceBytes: stepPeak };
+    } catch (e) {
+      // A failed step leaves no partial gradients behind.
+      for (const p of this.params) {
+        p.grad?.dispose();
+        p.grad = null;
+      }
+      throw e;
     } finally {
       st.dispose(this.store);
     }

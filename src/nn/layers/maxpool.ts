@@ -27,17 +27,15 @@ export function createMaxpool(spec: PoolSpec, setup: LayerSetup): Layer {
         ) as tf.Tensor,
     }),
     backward(a: BackwardArgs): BackwardResult {
-      const dx = tf
-        .engine()
-        .runKernel(
-          'MaxPoolGrad',
-          {
-            dy: a.dy as tf.Tensor,
-            input: a.saved.input as tf.Tensor,
-            output: a.saved.output as tf.Tensor,
-          },
-          { filterSize, strides, pad, dimRoundingMode: 'floor' },
-        ) as tf.Tensor;
+      const dx = tf.engine().runKernel(
+        'MaxPoolGrad',
+        {
+          dy: a.dy as tf.Tensor,
+          input: a.saved.input as tf.Tensor,
+          output: a.saved.output as tf.Tensor,
+        },
+        { filterSize, strides, pad, dimRoundingMode: 'floor' },
+      ) as tf.Tensor;
       return { inputGrads: [dx], paramGrads: [] };
     },
   };
