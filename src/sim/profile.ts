@@ -103,9 +103,15 @@ export function parseProfile(
 export function loadProfile(path: string, layerNames?: ReadonlySet<string>): Profile {
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(path, 'utf8'));
+    const buf = readFileSync(path);
+    if (buf.length > 64 * 1024 * 1024) {
+      throw new Error('larger than 64 MiB, which no per-layer profile needs');
+    }
+    json = JSON.parse(buf.toString('utf8'));
   } catch (e) {
-    throw new InputFileError(`cannot read profile ${path}: ${(e as Error).message}`);
+    throw new InputFileError(
+      `cannot read profile ${path}: ${(e as Error).message}; pass a profile JSON file`,
+    );
   }
   return parseProfile(json, layerNames, path);
 }

@@ -79,3 +79,19 @@ test('malformed profiles are InputFileErrors naming the field', () => {
   bad({ batch: 0 }, /batch: expected a positive integer/);
   bad({ extra: 1 }, /extra: unknown field/);
 });
+
+test('loadProfile: missing files and bad JSON are InputFileErrors', async () => {
+  const { loadProfile } = await import('../../src/sim/profile.js');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'cdma-prof-'));
+  assert.throws(
+    () => loadProfile(join(dir, 'none.json')),
+    (e: unknown) => e instanceof InputFileError,
+  );
+  writeFileSync(join(dir, 'p.json'), '{"batch": 4,');
+  assert.throws(() => loadProfile(join(dir, 'p.json')), /cannot read profile .*p\.json/);
+  writeFileSync(join(dir, 'p.json'), JSON.stringify({ efficiency: { conv2d: 0.9 } }));
+  assert.equal(loadProfile(join(dir, 'p.json')).efficiency?.compute?.conv2d, 0.9);
+});
