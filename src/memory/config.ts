@@ -1,0 +1,27 @@
+/** What the memory manager is told to do: the parsed form of the memory options. */
+import type { CodecId, CodecParams } from '../codec/codec.js';
+import type { LinkModel } from './link.js';
+import type { PolicyName } from './policy.js';
+import type { HostStoreConfig } from './transfer-protocol.js';
+import { LINK_PRESETS } from './link.js';
+
+export interface MemoryConfig {
+  readonly policy: PolicyName;
+  readonly codec: { readonly id: CodecId; readonly params?: CodecParams };
+  /** Peak device bytes allowed; undefined = no budget. */
+  readonly budgetBytes?: number;
+  readonly link: LinkModel;
+  readonly hostStore: HostStoreConfig;
+  /** How many layers (that have offloaded data) ahead the backward pass prefetches. */
+  readonly prefetchAhead: number;
+  /** Write a Chrome trace here when the manager closes. */
+  readonly tracePath?: string;
+}
+
+export const DEFAULT_MEMORY_CONFIG: MemoryConfig = {
+  policy: 'all',
+  codec: { id: 'zvc' },
+  link: LINK_PRESETS.unlimited,
+  hostStore: { kind: 'ram' },
+  prefetchAhead: 1,
+};

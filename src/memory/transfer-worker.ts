@@ -1,0 +1,168 @@
+/**
+ * The DMA engine: a worker thread that compresses what the compute thread
+ * offloads, sends it over the modelled link into the host store, and brings
+ * it back (fetch, verify, link, decompress) on prefetch. Jobs run one at a
+ * time in arrival order, like one copy engine; the link is enforced by
+ * sleeping (Atomics.wait) until latency + bytes / bandwidth has passed since
+ * the job started, so codec work overlaps the link as in a streaming engine.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { getCodec } from '../codec/registry.js';
+import type { Codec } from '../codec/codec.js';
+import { CdmaError } from '../errors.js';
+import { RamHostStore, SpillHostStore, type HostStore } from './host-store.js';
+import type {
+  EngineConfig,
+  EngineReply,
+  EngineRequest,
+  ElementBytes,
+} from './transfer-protocol.js';
+import { countNonZero } from './density.js';
+
+const port = parentPort;
+if (!port) throw new Error('transfer-worker.ts must run as a worker thread');
+const config = workerData as EngineConfig;
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+const nowEpochMs = (): number => performance.timeOrigin + performance.now();
+
+function sleepUntil(deadlineEpochMs: number): void {
+  for (;;) {
+    const left = deadlineEpochMs - nowEpochMs();
+    if (left <= 0) return;
+    Atomics.wait(sleepCell, 0, 0, left);
+  }
+}
+
+function linkMs(bytes: number): number {
+  const { bytesPerSecond, latencySeconds } = config.link;
+  const seconds = latencySeconds + (bytesPerSecond === Infinity ? 0 : bytes / bytesPerSecond);
+  return seconds * 1e3;
+}
+
+interface Stored {
+  readonly rawBytes: number;
+  readonly elementBytes: ElementBytes;
+}
+
+let codec: Codec;
+let store: HostStore;
+const stored = new Map<number, Stored>();
+let scratch = new Uint8Array(0);
+
+function send(msg: EngineReply): void {
+  port!.postMessage(msg);
+}
+
+function encodeFor(src: Uint8Array, elementBytes: ElementBytes): Uint8Array {
+  if (elementBytes === 1) return src.slice();
+  const max = codec.maxEncodedSize(src.byteLength, elementBytes);
+  if (scratch.byteLength < max) scratch = new Uint8Array(max);
+  return codec.encode(src, elementBytes, scratch).slice();
+}
+
+function offload(r: Extract<EngineRequest, { type: 'offload' }>): EngineReply {
+  const start = nowEpochMs();
+  const src = new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
+  const t0 = performance.now();
+  const nonZero = r.elementBytes === 1 ? -1 : countNonZero(src, r.elementBytes);
+  const encoded = encodeFor(src, r.elementBytes);
+  store.put(r.key, encoded);
+  stored.set(r.key, { rawBytes: r.byteLength, elementBytes: r.elementBytes });
+  const codecMs = performance.now() - t0;
+  const lm = linkMs(encoded.byteLength);
+  sleepUntil(start + lm);
+  return {
+    type: 'done',
+    op: r.op,
+    rawBytes: r.byteLength,
+    linkBytes: encoded.byteLength,
+    nonZero,
+    timing: { startEpochMs: start, endEpochMs: nowEpochMs(), codecMs, linkMs: lm },
+  };
+}
+
+function prefetch(r: Extract<EngineRequest, { type: 'prefetch' }>): EngineReply {
+  const start = nowEpochMs();
+  const meta = stored.get(r.key);
+  if (!meta) {
+    throw new CdmaError('TRANSFER_ENGINE', `prefetch of entry ${r.key} that was never offloaded`);
+  }
+  if (meta.rawBytes !== r.byteLength) {
+    throw new CdmaError(
+      'TRANSFER_ENGINE',
+      `prefetch of entry ${r.key} into ${r.byteLength} bytes, but it holds ${meta.rawBytes}`,
+    );
+  }
+  const dest = new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
+  const t0 = performance.now();
+  const bytes = store.get(r.key);
+  if (meta.elementBytes === 1) {
+    if (bytes.byteLength !== r.byteLength) {
+      throw new CdmaError('CORRUPT_DATA', `host entry ${r.key} has the wrong length`);
+    }
+    dest.set(bytes);
+  } else {
+    codec.decode(bytes, meta.elementBytes, r.byteLength, dest);
+  }
+  const codecMs = performance.now() - t0;
+  const lm = linkMs(bytes.byteLength);
+  sleepUntil(start + lm);
+  return {
+    type: 'done',
+    op: r.op,
+    rawBytes: r.byteLength,
+    linkBytes: bytes.byteLength,
+    nonZero: -1,
+    timing: { startEpochMs: start, endEpochMs: nowEpochMs(), codecMs, linkMs: lm },
+  };
+}
+
+function failure(op: number, e: unknown): EngineReply {
+  if (e instanceof CdmaError) return { type: 'failed', op, code: e.code, message: e.message };
+  const message = e instanceof Error ? e.message : String(e);
+  return { type: 'failed', op, code: 'TRANSFER_ENGINE', message: `transfer engine: ${message}` };
+}
+
+function handle(r: EngineRequest): void {
+  switch (r.type) {
+    case 'offload':
+    case 'prefetch':
+      try {
+        send(r.type === 'offload' ? offload(r) : prefetch(r));
+      } catch (e) {
+        send(failure(r.op, e));
+      }
+      return;
+    case 'drop':
+      stored.delete(r.key);
+      try {
+        store.delete(r.key);
+      } catch (e) {
+        send(failure(0, e));
+      }
+      return;
+    case 'fault':
+      if (r.kind === 'exit') process.exit(70);
+      throw new Error('injected fault: the transfer engine crashed');
+    case 'close':
+      store.close();
+      stored.clear();
+      send({ type: 'closed', op: r.op });
+      port!.close();
+      return;
+  }
+}
+
+try {
+  codec = getCodec(config.codec.id, config.codec.params);
+  store =
+    config.hostStore.kind === 'spill'
+      ? new SpillHostStore(config.hostStore.dir)
+      : new RamHostStore();
+  port.on('message', handle);
+  send({ type: 'ready' });
+} catch (e) {
+  send(failure(0, e));
+  port.close();
+}
