@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { runDemo } from '../../src/cli/commands/demo.js';
+
+function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string) => (
+    out.push(String(s)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => (
+    err.push(String(s)),
+    true
+  )) as typeof process.stderr.write;
+  return fn()
+    .finally(() => {
+      process.stdout.write = ow;
+      process.stderr.write = ew;
+    })
+    .then((code) => ({ code, out: out.join(''), err: err.join('') }));
+}
+
+test('demo: every codec in every layout round-trips; ZVC ignores the layout, RLE does not', () => {
+  const { header, rows } = runDemo({
+    density: '0.35',
+    pattern: 'clustered',
+    batch: '1',
+    seed: '3',
+    runs: '1',
+  });
+  assert.equal(rows.length, 4 * 3);
+  assert.ok(Math.abs((header.density as number) - 0.35) < 0.01);
+  const ratio = (codec: string, layout: string): number =>
+    rows.find((r) => r.codec === codec && r.layout === layout)!.ratio;
+  assert.ok(rows.every((r) => r.roundTrip === 'ok' && r.compressGBs > 0 && r.decompressGBs > 0));
+  assert.equal(ratio('zvc', 'nchw'), ratio('zvc', 'nhwc'));
+  assert.equal(ratio('zvc', 'nchw'), ratio('zvc', 'chwn'));
+  assert.ok(ratio('zvc', 'nchw') > 2.5 && ratio('zvc', 'nchw') < 2.8);
+  assert.notEqual(ratio('rle', 'nchw'), ratio('rle', 'nhwc'));
+  assert.equal(ratio('none', 'nchw'), 1);
+});
+
+test('cdma demo prints a table; bad options give a one-line error and exit 1', async () => {
+  const ok = await capture(() => main(['demo', '--batch', '1', '--runs', '1', '--pattern', 'iid']));
+  assert.equal(ok.code, 0);
+  assert.match(ok.out, /codec\s+layout\s+ratio/);
+  assert.match(ok.out, /zvc \((wasm|ts)\)\s+nchw/);
+  const json = await capture(() => main(['demo', '--batch', '1', '--runs', '1', '--json']));
+  assert.equal(JSON.parse(json.out).results.length, 12);
+  const bad = await capture(() => main(['demo', '--density', '2']));
+  assert.equal(bad.code, 1);
+  assert.equal(bad.err, "cdma: --density must be a number from 0 to 1, got '2'\n");
+});
+
+test('bench:codecs --quick runs every codec and writes JSON with the targets', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cdma-bench-'));
+  try {
+    const out = join(dir, 'codecs.json');
+    const r = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/codecs.ts', '--quick', '--runs', '1', '--out', out],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /\| zeros \| density \| codec \|/);
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    assert.equal(report.quick, true);
+    const names = new Set(report.rows.map((row: { codec: string }) => row.codec));
+    for (const name of [
+      'memcpy (TypedArray.set)',
+      'zvc wasm (in heap)',
+      'zvc wasm (Uint8Array API)',
+      'zvc ts',
+      'rle (8/8)',
+      'zlib 6',
+      'node:zlib deflate 1',
+    ])
+      assert.ok(names.has(name), name);
+    assert.equal(report.rows.length, 8 * names.size);
+    assert.ok(report.targets.length >= 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
