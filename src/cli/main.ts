@@ -16,8 +16,15 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Subcommands do not inherit exitOverride set after they were added: set it on each. */
+function exitOverrideAll(cmd: Command): Command {
+  cmd.exitOverride();
+  for (const sub of cmd.commands) exitOverrideAll(sub);
+  return cmd;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+  const program = exitOverrideAll(buildProgram());
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

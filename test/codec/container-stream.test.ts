@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import fc from 'fast-check';
 import { InvalidArgumentError } from '../../src/errors.js';
@@ -40,7 +40,7 @@ function pieces(bytes: Uint8Array, cuts: number[]): Readable {
   return Readable.from(parts);
 }
 
-async function collect(source: Readable, t: NodeJS.ReadWriteStream): Promise<Buffer> {
+async function collect(source: Readable, t: Transform): Promise<Buffer> {
   const out: Buffer[] = [];
   await pipeline(source, t, async (chunks: AsyncIterable<Buffer>) => {
     for await (const c of chunks) out.push(c);

@@ -1,11 +1,17 @@
 import type { Command } from 'commander';
+import { registerCompress } from './compress.js';
+import { registerDecompress } from './decompress.js';
 import { registerDemo } from './demo.js';
+import { registerInspect } from './inspect.js';
 import { registerModels } from './models.js';
 import { registerSimulate } from './simulate.js';
 
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
+  registerCompress(program);
+  registerDecompress(program);
   registerDemo(program);
+  registerInspect(program);
   registerModels(program);
   registerSimulate(program);
 }

@@ -7,6 +7,7 @@
  *   frame i = payload length (u32) | CRC-32 of length+payload (u32) | payload
  */
 import { InvalidArgumentError } from '../../errors.js';
+import type { Layout } from '../layout.js';
 import { ContainerCorruptError, type CorruptReason } from './errors.js';
 import { DTYPE_BYTES, type CodecId, type CodecParams, type DType } from '../codec.js';
 import { crc32 } from './crc32.js';
@@ -33,8 +34,9 @@ export const MAX_CHUNKS = 0xffff_ffff;
 /** Largest element count (elements are addressed with doubles). */
 export const MAX_ELEMENTS = Number.MAX_SAFE_INTEGER;
 
-/** Storage layouts of 4-D activation tensors; 'flat' means none recorded. */
-export type TensorLayout = 'nchw' | 'nhwc' | 'chwn';
+/** Storage layouts of 4-D activation tensors (layout.ts). */
+export type TensorLayout = Layout;
+/** A container's layout fields: a tensor layout, or 'flat' when none is recorded. */
 export type ContainerLayout = 'flat' | TensorLayout;
 
 export const CODEC_IDS: readonly CodecId[] = ['none', 'zvc', 'rle', 'zlib'];

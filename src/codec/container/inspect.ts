@@ -5,6 +5,7 @@
  * verifies every checksum.
  */
 import type { CodecId, CodecParams, DType } from '../codec.js';
+import { countNonZero } from '../nonzero.js';
 import { FRAME_HEADER_BYTES, type ContainerLayout } from './format.js';
 import { chunkInfo, decodeChunk, type ChunkInfo, type ParsedContainer } from './reader.js';
 
@@ -38,25 +39,6 @@ export interface InspectReport {
   readonly chunks: readonly ChunkReport[];
 }
 
-/** Counts elements whose bit pattern is not all zeros (so -0.0 and NaN count). */
-export function countNonZeros(bytes: Uint8Array, elementBytes: 2 | 4): number {
-  let nz = 0;
-  if (elementBytes === 4 && bytes.byteOffset % 4 === 0) {
-    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2);
-    for (let i = 0; i < w.length; i++) if (w[i] !== 0) nz++;
-  } else if (elementBytes === 2 && bytes.byteOffset % 2 === 0) {
-    const w = new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length >> 1);
-    for (let i = 0; i < w.length; i++) if (w[i] !== 0) nz++;
-  } else {
-    for (let i = 0; i < bytes.length; i += elementBytes) {
-      let any = 0;
-      for (let k = 0; k < elementBytes; k++) any |= bytes[i + k];
-      if (any !== 0) nz++;
-    }
-  }
-  return nz;
-}
-
 export function inspectParsed(c: ParsedContainer): InspectReport {
   const h = c.header;
   const scratch = new Uint8Array(
@@ -67,7 +49,7 @@ export function inspectParsed(c: ParsedContainer): InspectReport {
   for (let i = 0; i < h.chunkCount; i++) {
     const info = chunkInfo(c, i);
     const decoded = decodeChunk(c, i, scratch);
-    const nz = countNonZeros(decoded, c.elementBytes);
+    const nz = countNonZero(decoded, c.elementBytes);
     nonZeros += nz;
     chunks.push({
       ...info,

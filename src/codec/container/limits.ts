@@ -4,6 +4,7 @@
  * forged header cannot make it allocate more than the input could produce.
  */
 import type { CodecId, CodecParams } from '../codec.js';
+import { RLE_DEFAULTS, rleMaxExpansion } from '../rle.js';
 
 /**
  * DEFLATE's best case is a 258-byte match coded in 2 bits (1-bit length and
@@ -22,10 +23,13 @@ export function maxExpansion(codec: CodecId, params: CodecParams, elementBytes: 
     case 'zlib':
       return DEFLATE_MAX_EXPANSION;
     case 'rle':
-      return rleMaxExpansion(params, elementBytes);
+      return rleBound(params, elementBytes);
   }
 }
 
-function rleMaxExpansion(_params: CodecParams, _elementBytes: 2 | 4): number {
-  return 1 << 30;
+/** One token header of the run-field maximum stands for 2^runBits - 1 zero words. */
+function rleBound(params: CodecParams, elementBytes: 2 | 4): number {
+  const runBits = params.runBits ?? RLE_DEFAULTS.runBits;
+  const litBits = params.litBits ?? RLE_DEFAULTS.litBits;
+  return rleMaxExpansion({ runBits, litBits }, elementBytes);
 }

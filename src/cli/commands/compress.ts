@@ -1,0 +1,157 @@
+/** `cdma compress`: a NumPy .npy tensor into a cdma container. */
+import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
+import { InputFileError, InvalidArgumentError } from '../../errors.js';
+import { compress } from '../../codec/api.js';
+import type { CodecId, CodecParams, DType } from '../../codec/codec.js';
+import { DEFAULT_CHUNK_BYTES, type ContainerLayout } from '../../codec/container/format.js';
+import { LAYOUTS } from '../../codec/layout.js';
+import { CODEC_DESCRIPTIONS, CODEC_IDS, CODEC_PARAMS, parseParams } from '../../codec/registry.js';
+import { readInputFile, writeFileAtomic } from '../../io/files.js';
+import { parseNpy } from '../../io/npy.js';
+import { formatBytes, parseByteSize } from '../../io/sizes.js';
+
+/** Commander shows its own usage hint for argument errors it is handed. */
+function asOptionParser<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (e) {
+      throw new CommanderArgumentError((e as Error).message);
+    }
+  };
+}
+function parseParamOption(text: string, previous?: CodecParams): CodecParams {
+  return { ...previous, ...asOptionParser(parseParams)(text) };
+}
+
+function parseLevel(text: string): number {
+  if (!/^\d$/.test(text)) throw new CommanderArgumentError(`level '${text}' is not 0-9`);
+  return Number(text);
+}
+
+interface CompressFlags {
+  codec: CodecId;
+  layout?: ContainerLayout;
+  codecLayout?: ContainerLayout;
+  level?: number;
+  param?: CodecParams;
+  chunkSize: number;
+  bfloat16?: boolean;
+}
+
+function runCompress(input: string, output: string, flags: CompressFlags): void {
+  const arr = parseNpy(readInputFile(input, 'input'), input);
+  let dtype: DType;
+  if (arr.dtype === 'uint16') {
+    if (!flags.bfloat16)
+      throw new InputFileError(
+        `${input}: holds uint16; pass --bfloat16 if those are bfloat16 bit patterns (other integer data is not supported)`,
+      );
+    dtype = 'bfloat16';
+  } else {
+    if (flags.bfloat16)
+      throw new InvalidArgumentError(
+        `--bfloat16 needs a uint16 ('<u2') .npy input; ${input} holds ${arr.dtype}`,
+      );
+    dtype = arr.dtype;
+  }
+  const params = { ...flags.param };
+  if (flags.level !== undefined) {
+    if (flags.codec !== 'zlib')
+      throw new InvalidArgumentError(`--level applies to --codec zlib, not ${flags.codec}`);
+    params.level = flags.level;
+  }
+  if ((flags.layout || flags.codecLayout) && arr.shape.length !== 4)
+    throw new InvalidArgumentError(
+      `--layout and --codec-layout need a 4-D tensor; ${input} has shape (${arr.shape.join(', ')})`,
+    );
+  if (flags.codecLayout && !flags.layout)
+    throw new InvalidArgumentError(
+      '--codec-layout needs --layout (the layout of the input tensor)',
+    );
+  const container = compress(arr.data, {
+    codec: flags.codec,
+    params,
+    dtype,
+    shape: arr.shape,
+    layout: flags.layout,
+    codecLayout: flags.codecLayout,
+    chunkBytes: flags.chunkSize,
+  });
+  writeFileAtomic(output, [container]);
+  const raw = arr.data.length;
+  const ratio = container.length > 0 ? raw / container.length : 0;
+  process.stdout.write(
+    `${input} -> ${output}: ${dtype} (${arr.shape.join(', ')}) with ${flags.codec}, ` +
+      `${formatBytes(raw)} -> ${formatBytes(container.length)} (ratio ${ratio.toFixed(2)}x)\n`,
+  );
+}
+
+/** "rle: runBits (default 8), litBits (default 8); zlib: level (default 6)" from the registry. */
+function paramsHelp(): string {
+  return CODEC_IDS.filter((id) => CODEC_PARAMS[id].length > 0)
+    .map(
+      (id) =>
+        `${id}: ${CODEC_PARAMS[id].map((s) => `${s.name} ${s.min}-${s.max} (default ${s.default})`).join(', ')}`,
+    )
+    .join('; ');
+}
+
+export function registerCompress(program: Command): void {
+  program
+    .command('compress')
+    .summary('compress a NumPy .npy tensor into a cdma container')
+    .description(
+      'Compress a NumPy .npy tensor (float32, float16, or bfloat16 stored as uint16) into a ' +
+        'self-describing, chunked, checksummed cdma container (docs/FORMAT.md). ' +
+        'OUT is written whole or not at all (temp file, then rename).',
+    )
+    .argument('<in.npy>', 'input tensor (.npy, C order, little-endian)')
+    .argument('<out.cdma>', 'container to write')
+    .addOption(
+      new Option(
+        '-c, --codec <codec>',
+        CODEC_IDS.map((id) => `${id}: ${CODEC_DESCRIPTIONS[id]}`).join('; '),
+      )
+        .choices(CODEC_IDS)
+        .default('zvc'),
+    )
+    .addOption(
+      new Option(
+        '--layout <layout>',
+        'layout of the 4-D input tensor, axes slowest to fastest (recorded; decompress restores it)',
+      ).choices(LAYOUTS),
+    )
+    .addOption(
+      new Option(
+        '--codec-layout <layout>',
+        'layout the codec runs on: the tensor is transposed to it before compressing and back after decompressing (default: --layout)',
+      ).choices(LAYOUTS),
+    )
+    .option('--level <0-9>', 'zlib level, 0 (store) to 9 (smallest); default 6', parseLevel)
+    .option(
+      '--param <name=value,...>',
+      `set codec parameters (repeatable): ${paramsHelp()}`,
+      parseParamOption,
+    )
+    .addOption(
+      new Option(
+        '--chunk-size <size>',
+        'raw bytes per independently decodable chunk, a multiple of 32 elements (e.g. 256KiB, 4MiB)',
+      )
+        .argParser(asOptionParser(parseByteSize))
+        .default(DEFAULT_CHUNK_BYTES, '1MiB'),
+    )
+    .option('--bfloat16', "the input is uint16 ('<u2') holding bfloat16 bit patterns")
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  cdma compress act.npy act.cdma\n' +
+        '  cdma compress --codec zlib --level 9 --layout nchw --codec-layout nhwc act.npy act.cdma\n' +
+        '  cdma compress --codec rle --param runBits=12,litBits=4 act.npy act.cdma\n' +
+        '  cdma compress --bfloat16 --chunk-size 4MiB act_bf16.npy act.cdma',
+    )
+    .action((input: string, output: string, flags: CompressFlags) =>
+      runCompress(input, output, flags),
+    );
+}

@@ -1,0 +1,48 @@
+/** `cdma decompress`: a cdma container back into a NumPy .npy tensor. */
+import type { Command } from 'commander';
+import { CdmaError, CorruptDataError } from '../../errors.js';
+import { decompress } from '../../codec/api.js';
+import { readInputFile, writeFileAtomic } from '../../io/files.js';
+import { npyHeader } from '../../io/npy.js';
+import { formatBytes } from '../../io/sizes.js';
+
+/** Runs `fn`, prefixing any corruption it reports with the file's name. */
+export function naming<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof CorruptDataError) throw new CorruptDataError(`${path}: ${e.message}`);
+    if (e instanceof CdmaError) throw new CdmaError(e.code, `${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+const NPY_DTYPE = { float32: 'float32', float16: 'float16', bfloat16: 'uint16' } as const;
+
+function runDecompress(input: string, output: string): void {
+  const bytes = readInputFile(input, 'input');
+  const { data, dtype, shape, layout } = naming(input, () => decompress(bytes));
+  const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  writeFileAtomic(output, [npyHeader(NPY_DTYPE[dtype], shape), raw]);
+  const note = dtype === 'bfloat16' ? ' (bfloat16 written as uint16 bit patterns)' : '';
+  const where = layout === 'flat' ? '' : ` ${layout}`;
+  process.stdout.write(
+    `${input} -> ${output}: ${dtype} (${shape.join(', ')})${where}, ${formatBytes(raw.length)}${note}\n`,
+  );
+}
+
+export function registerDecompress(program: Command): void {
+  program
+    .command('decompress')
+    .summary('decompress a cdma container into a NumPy .npy tensor')
+    .description(
+      'Decompress a cdma container into a NumPy .npy file with the original shape, layout and ' +
+        "bytes (bfloat16 is written as uint16 '<u2' bit patterns). Every chunk's checksum is " +
+        'verified; a damaged container is an error naming the problem, and OUT is written whole ' +
+        'or not at all.',
+    )
+    .argument('<in.cdma>', 'container to read')
+    .argument('<out.npy>', 'NumPy file to write')
+    .addHelpText('after', '\nExample:\n  cdma decompress act.cdma act.npy')
+    .action((input: string, output: string) => runDecompress(input, output));
+}

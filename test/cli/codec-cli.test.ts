@@ -1,0 +1,229 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { encodeNpy } from '../../src/io/npy.js';
+
+let dir = '';
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cdma-cli-'));
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const p = (name: string): string => join(dir, name);
+
+/** Runs the CLI in this process, capturing what it prints. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const w1 = process.stdout.write.bind(process.stdout);
+  const w2 = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((s: string | Uint8Array) => (
+    (out += String(s)),
+    true
+  )) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => (
+    (err += String(s)),
+    true
+  )) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, out, err };
+  } finally {
+    process.stdout.write = w1;
+    process.stderr.write = w2;
+  }
+}
+
+/** Asserts a one-line error on stderr matching `pattern` and a non-zero exit. */
+function failed(r: { code: number; err: string }, pattern: RegExp): void {
+  assert.notEqual(r.code, 0);
+  assert.match(r.err, pattern);
+  // One line; commander's own usage errors add its "(run with --help for usage)" hint.
+  const lines = r.err.trimEnd().split('\n');
+  assert.ok(lines.length === 1 || (lines.length === 2 && /--help/.test(lines[1])), r.err);
+}
+
+function sparse(n: number): Float32Array {
+  return new Float32Array(n).map((_, i) => (i % 3 === 0 ? i / 7 : 0));
+}
+
+function writeNpy(
+  name: string,
+  dtype: 'float32' | 'float16' | 'uint16',
+  shape: number[],
+  data: Uint8Array,
+): string {
+  writeFileSync(p(name), encodeNpy({ dtype, shape, data }));
+  return p(name);
+}
+
+/** Files in the temp dir other than those named (no temp files left behind). */
+function strays(...known: string[]): string[] {
+  return readdirSync(dir).filter((f) => f.startsWith('.') && !known.includes(f));
+}
+
+test('compress, inspect and decompress a float32 NCHW tensor, codec on NHWC, byte-identical .npy back', async () => {
+  const input = writeNpy('a.npy', 'float32', [2, 3, 4, 5], new Uint8Array(sparse(120).buffer));
+  const c = await cli(
+    'compress',
+    '--codec',
+    'zlib',
+    '--level',
+    '9',
+    '--layout',
+    'nchw',
+    '--codec-layout',
+    'nhwc',
+    '--chunk-size',
+    '256',
+    input,
+    p('a.cdma'),
+  );
+  assert.equal(c.code, 0, c.err);
+  assert.match(c.out, /a\.npy -> .*a\.cdma: float32 \(2, 3, 4, 5\) with zlib/);
+  const i = await cli('inspect', '--json', p('a.cdma'));
+  assert.equal(i.code, 0, i.err);
+  const report = JSON.parse(i.out);
+  assert.equal(report.codec, 'zlib');
+  assert.equal(report.params.level, 9);
+  assert.equal(report.layout, 'nchw');
+  assert.equal(report.codecLayout, 'nhwc');
+  assert.deepEqual(report.shape, [2, 3, 4, 5]);
+  assert.equal(report.chunks.length, 2);
+  assert.equal(report.nonZeros, 39);
+  const text = await cli('inspect', '--chunks', p('a.cdma'));
+  assert.match(text.out, /codec\s+zlib \(level=9\)/);
+  assert.match(text.out, /layout\s+nchw \(codec ran on nhwc\)/);
+  assert.match(text.out, /density\s+0\.3250/);
+  assert.match(text.out, /^\s+1\s+\d+\s+224\s/m);
+  const d = await cli('decompress', p('a.cdma'), p('a2.npy'));
+  assert.equal(d.code, 0, d.err);
+  assert.deepEqual(readFileSync(p('a2.npy')), readFileSync(input));
+});
+
+test('float16 and bfloat16 (uint16 with --bfloat16) round-trip; uint16 without the flag is refused', async () => {
+  const bits = new Uint8Array(
+    new Uint16Array(100).map((_, i) => (i % 4 === 0 ? 0x3c00 + i : 0)).buffer,
+  );
+  const f16 = writeNpy('h.npy', 'float16', [10, 10], bits);
+  assert.equal((await cli('compress', f16, p('h.cdma'))).code, 0);
+  assert.equal((await cli('decompress', p('h.cdma'), p('h2.npy'))).code, 0);
+  assert.deepEqual(readFileSync(p('h2.npy')), readFileSync(f16));
+
+  const u16 = writeNpy('b.npy', 'uint16', [100], bits);
+  failed(await cli('compress', u16, p('b.cdma')), /b\.npy: holds uint16; pass --bfloat16/);
+  assert.equal(existsSync(p('b.cdma')), false);
+  const ok = await cli(
+    'compress',
+    '--bfloat16',
+    '--codec',
+    'rle',
+    '--param',
+    'runBits=12,litBits=4',
+    u16,
+    p('b.cdma'),
+  );
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /bfloat16/);
+  const report = JSON.parse((await cli('inspect', '--json', p('b.cdma'))).out);
+  assert.equal(report.dtype, 'bfloat16');
+  assert.deepEqual(report.params, { litBits: 4, runBits: 12 });
+  const d = await cli('decompress', p('b.cdma'), p('b2.npy'));
+  assert.match(d.out, /bfloat16 written as uint16/);
+  assert.deepEqual(readFileSync(p('b2.npy')), readFileSync(u16));
+  failed(await cli('compress', '--bfloat16', f16, p('x.cdma')), /--bfloat16 needs a uint16/);
+});
+
+test('unsupported inputs give a one-line error and a non-zero exit', async () => {
+  failed(
+    await cli('compress', p('missing.npy'), p('x.cdma')),
+    /^cdma: input .*missing\.npy does not exist$/m,
+  );
+  writeFileSync(p('text.npy'), 'just some text, not numpy');
+  failed(await cli('compress', p('text.npy'), p('x.cdma')), /text\.npy: not a NumPy \.npy file/);
+  const fortran = encodeNpy({ dtype: 'float32', shape: [2, 3], data: new Uint8Array(24) });
+  const header = Buffer.from(fortran)
+    .toString('latin1')
+    .replace("'fortran_order': False", "'fortran_order': True ");
+  writeFileSync(p('f.npy'), Buffer.from(header, 'latin1'));
+  failed(await cli('compress', p('f.npy'), p('x.cdma')), /Fortran-order arrays are not supported/);
+  const f8 = Buffer.from(fortran).toString('latin1').replace("'<f4'", "'<f8'");
+  writeFileSync(p('d.npy'), Buffer.from(f8, 'latin1'));
+  failed(await cli('compress', p('d.npy'), p('x.cdma')), /dtype '<f8' is not supported/);
+  failed(await cli('compress', dir, p('x.cdma')), /is not a regular file/);
+  const a = writeNpy('flat.npy', 'float32', [64], new Uint8Array(256));
+  failed(await cli('compress', '--layout', 'nchw', a, p('x.cdma')), /need a 4-D tensor/);
+  failed(await cli('compress', '--level', '3', a, p('x.cdma')), /--level applies to --codec zlib/);
+  failed(
+    await cli('compress', '--chunk-size', '100', a, p('x.cdma')),
+    /chunk size 100 B is invalid/,
+  );
+  failed(await cli('compress', '--chunk-size', 'lots', a, p('x.cdma')), /not a byte size/);
+  failed(
+    await cli('compress', '--codec', 'lz4', a, p('x.cdma')),
+    /Allowed choices are zvc, rle, zlib, none/,
+  );
+  failed(
+    await cli('compress', a, join(dir, 'no-such-dir', 'x.cdma')),
+    /cannot write .*its directory does not exist/,
+  );
+  assert.equal(existsSync(p('x.cdma')), false);
+  failed(
+    await cli('decompress', a, p('x.npy')),
+    /flat\.npy: not a valid cdma container: bad magic/,
+  );
+  assert.deepEqual(strays(), []);
+});
+
+test('a corrupt or truncated container fails naming the problem and leaves OUT untouched', async () => {
+  const a = writeNpy('c.npy', 'float32', [1000], new Uint8Array(sparse(1000).buffer));
+  assert.equal((await cli('compress', '--chunk-size', '1KiB', a, p('c.cdma'))).code, 0);
+  const good = readFileSync(p('c.cdma'));
+  writeFileSync(p('out.npy'), 'previous contents');
+  const flipped = Buffer.from(good);
+  flipped[flipped.length - 5] ^= 4;
+  writeFileSync(p('bad.cdma'), flipped);
+  failed(
+    await cli('decompress', p('bad.cdma'), p('out.npy')),
+    /bad\.cdma: not a valid cdma container: chunk 3 checksum mismatch/,
+  );
+  failed(await cli('inspect', p('bad.cdma')), /chunk 3 checksum mismatch/);
+  writeFileSync(p('short.cdma'), good.subarray(0, good.length - 100));
+  failed(await cli('decompress', p('short.cdma'), p('out.npy')), /truncated at chunk 3/);
+  assert.equal(readFileSync(p('out.npy'), 'utf8'), 'previous contents');
+  assert.deepEqual(strays(), []);
+});
+
+test('each command explains its options in --help', async () => {
+  const c = await cli('compress', '--help');
+  assert.equal(c.code, 0);
+  for (const opt of [
+    '--codec',
+    '--layout',
+    '--codec-layout',
+    '--level',
+    '--chunk-size',
+    '--bfloat16',
+    '--param',
+  ])
+    assert.ok(c.out.includes(opt), opt);
+  assert.match((await cli('decompress', '--help')).out, /Usage: cdma decompress/);
+  assert.match((await cli('inspect', '--help')).out, /--json/);
+  assert.match((await cli('--help')).out, /compress .*\n.*decompress/s);
+});
+
+test('the cdma process exits non-zero with one line on stderr', () => {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'decompress', p('nope.cdma'), p('o.npy')],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^cdma: input .*nope\.cdma does not exist\n$/);
+});
