@@ -3,6 +3,7 @@
  * checksummed container (docs/FORMAT.md) and back, inspect one, decode single
  * chunks, and write into caller-provided buffers on hot paths.
  */
+import type { Transform } from 'node:stream';
 import { InvalidArgumentError } from '../errors.js';
 import { DTYPE_BYTES, type CodecId, type CodecParams, type DType } from './codec.js';
 import type { ContainerLayout, ContainerHeader } from './container/format.js';
@@ -22,6 +23,7 @@ import {
   type ChunkInfo,
   type ParsedContainer,
 } from './container/reader.js';
+import { createContainerDecoder, createContainerEncoder } from './container/stream.js';
 import { maxContainerSize, writeContainer, writeContainerInto } from './container/writer.js';
 import { permuteShape, transposeLayout } from './layout.js';
 import { getCodec } from './registry.js';
@@ -235,6 +237,40 @@ export function openContainer(bytes: Uint8Array): OpenContainer {
 /** Decodes chunk `i` alone (random access); elements are in the codec layout's order. */
 export function decompressChunk(bytes: Uint8Array, i: number): DecodedChunk {
   return openContainer(bytes).decodeChunk(i);
+}
+
+/**
+ * A Transform that takes the raw bytes of a tensor (split anywhere) and gives
+ * its container, one chunk at a time: memory stays near one chunk. `options`
+ * must give the dtype (raw bytes carry none) and the shape unless it is flat;
+ * the codec layout must equal the layout (a transposition needs the whole
+ * tensor: use compress()).
+ */
+export function compressStream(
+  options: CompressOptions & { readonly dtype: DType; readonly elements?: number },
+): Transform {
+  requireLittleEndian();
+  const elements =
+    options.elements ?? (options.shape ? options.shape.reduce((a, d) => a * d, 1) : undefined);
+  if (elements === undefined)
+    throw new InvalidArgumentError('a compress stream needs options.shape or options.elements');
+  const { header, codec } = planCompress(elements, options, getCodec);
+  if (header.layout !== header.codecLayout)
+    throw new InvalidArgumentError(
+      'a compress stream cannot transpose; give codecLayout equal to layout',
+    );
+  return createContainerEncoder(header, codec);
+}
+
+/**
+ * A Transform that takes a container's bytes (split anywhere) and gives the
+ * tensor's raw bytes chunk by chunk, in the codec layout's order. It emits
+ * 'header' (the container's fields) before the first data; every check of
+ * decompress() applies, as the bytes arrive.
+ */
+export function decompressStream(): Transform {
+  requireLittleEndian();
+  return createContainerDecoder(getCodec);
 }
 
 /**

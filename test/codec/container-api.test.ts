@@ -337,3 +337,26 @@ test('non-container input is a CorruptDataError naming it', () => {
   assertCorrupt(() => decompress(new TextEncoder().encode('{"not": "a container"}')), 'bad-magic');
   assert.throws(() => decompress([1, 2, 3] as unknown as Uint8Array), InvalidArgumentError);
 });
+
+test('the package entry exports the codec API and the .npy reader', async () => {
+  const entry = await import('../../src/index.js');
+  for (const name of [
+    'compress',
+    'compressInto',
+    'maxCompressedSize',
+    'decompress',
+    'decompressInto',
+    'decompressChunk',
+    'openContainer',
+    'inspect',
+    'compressStream',
+    'decompressStream',
+    'dumpContainer',
+    'parseNpy',
+    'encodeNpy',
+    'ContainerCorruptError',
+  ])
+    assert.equal(typeof (entry as Record<string, unknown>)[name], 'function', name);
+  const data = Float32Array.of(0, 1, 0, 2);
+  assert.deepEqual(entry.decompress(entry.compress(data)).data, data);
+});

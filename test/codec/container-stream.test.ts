@@ -12,6 +12,7 @@ import {
 import { writeContainer } from '../../src/codec/container/writer.js';
 import { ContainerCorruptError } from '../../src/codec/container/errors.js';
 import { identityCodec } from './container-helpers.js';
+import { compress, compressStream, decompressStream } from '../../src/codec/api.js';
 
 const resolve = () => identityCodec;
 
@@ -112,4 +113,34 @@ test('the stream decoder names truncation, corruption and trailing bytes', async
   header2[20] ^= 1;
   await fails(header2, 'header-checksum');
   await fails(Buffer.from('PK\x03\x04 not a container at all, but long enough'), 'bad-magic');
+});
+
+test('compressStream and decompressStream match compress() with the real codecs', async () => {
+  const data = new Float32Array(5000).map((_, i) => (i % 4 === 0 ? i : 0));
+  const raw = new Uint8Array(data.buffer);
+  for (const codec of ['zvc', 'rle', 'zlib', 'none'] as const) {
+    const opts = {
+      codec,
+      dtype: 'float32' as const,
+      shape: [1, 5, 10, 100],
+      layout: 'nchw' as const,
+      chunkBytes: 4096,
+    };
+    const oneShot = compress(data, opts);
+    const streamed = await collect(pieces(raw, [1, 999, 4097, 12000]), compressStream(opts));
+    assert.deepEqual(new Uint8Array(streamed), oneShot, codec);
+    const back = await collect(pieces(oneShot, [3, 77, 5000]), decompressStream());
+    assert.deepEqual(new Uint8Array(back), raw, codec);
+  }
+  assert.throws(() => compressStream({ dtype: 'float32' }), InvalidArgumentError);
+  assert.throws(
+    () =>
+      compressStream({
+        dtype: 'float32',
+        shape: [1, 1, 2, 32],
+        layout: 'nchw',
+        codecLayout: 'nhwc',
+      }),
+    InvalidArgumentError,
+  );
 });
