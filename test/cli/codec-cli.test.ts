@@ -100,6 +100,9 @@ test('compress, inspect and decompress a float32 NCHW tensor, codec on NHWC, byt
   assert.match(text.out, /layout\s+nchw \(codec ran on nhwc\)/);
   assert.match(text.out, /density\s+0\.3250/);
   assert.match(text.out, /^\s+1\s+\d+\s+224\s/m);
+  const dump = await cli('inspect', '--dump', p('a.cdma'));
+  assert.match(dump.out, /^0000 {2}43 44 4d 41 +\| magic "CDMA"$/m);
+  assert.match(dump.out, /\| chunk 1 payload \(zlib\)$/m);
   const d = await cli('decompress', p('a.cdma'), p('a2.npy'));
   assert.equal(d.code, 0, d.err);
   assert.deepEqual(readFileSync(p('a2.npy')), readFileSync(input));

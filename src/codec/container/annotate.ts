@@ -41,7 +41,10 @@ class Dump {
 }
 
 function describeValue(view: DataView, at: number, eb: 2 | 4, dtype: string): string {
-  if (eb === 4) return String(view.getFloat32(at, true));
+  if (eb === 4) {
+    const v = view.getFloat32(at, true);
+    return Object.is(v, -0) ? '-0' : String(v);
+  }
   return `${dtype} 0x${view.getUint16(at, true).toString(16).padStart(4, '0')}`;
 }
 
@@ -67,10 +70,46 @@ function zvcPayload(
     );
     for (let k = 0; k < nnz && p + eb <= end; k++) {
       const bit = nthSetBit(mask, k);
-      p = d.field(p, eb, `    element ${block * 32 + bit}: ${describeValue(view, p, eb, h.dtype)}`);
+      p = d.field(
+        p,
+        eb,
+        `    element ${base + block * 32 + bit}: ${describeValue(view, p, eb, h.dtype)}`,
+      );
     }
   }
   if (p < end) d.field(p, end - p, '  (bytes past the last block)');
+}
+
+/** RLE payload: per token, its header (zeros, literals) then the literal words. */
+function rlePayload(
+  d: Dump,
+  view: DataView,
+  at: number,
+  len: number,
+  base: number,
+  h: ContainerHeader,
+): void {
+  const eb = DTYPE_BYTES[h.dtype];
+  const runBits = h.params.runBits;
+  const hb = (runBits + h.params.litBits) / 8;
+  const end = at + len;
+  let p = at;
+  let word = base;
+  while (p + hb <= end) {
+    let v = 0;
+    for (let k = hb - 1; k >= 0; k--) v = v * 256 + view.getUint8(p + k);
+    const z = v % 2 ** runBits;
+    const l = Math.floor(v / 2 ** runBits);
+    p = d.field(
+      p,
+      hb,
+      `  token: ${z} zero${z === 1 ? '' : 's'}, then ${l} literal${l === 1 ? '' : 's'}`,
+    );
+    word += z;
+    for (let k = 0; k < l && p + eb <= end; k++, word++)
+      p = d.field(p, eb, `    element ${word}: ${describeValue(view, p, eb, h.dtype)}`);
+  }
+  if (p < end) d.field(p, end - p, '  (bytes past the last token)');
 }
 
 function popcount(x: number): number {
@@ -119,9 +158,11 @@ export function annotate(c: ParsedContainer): string[] {
     const elements = Math.min(h.chunkElements, h.elements - i * h.chunkElements);
     p = d.field(p, 4, `chunk ${i} payload length: ${len} bytes (${elements} elements)`);
     p = d.field(p, 4, `chunk ${i} CRC-32 of length and payload: ${hex32(view.getUint32(p, true))}`);
-    if (h.codec === 'zvc') {
-      d.field(p, 0, `chunk ${i} payload (zvc):`);
-      zvcPayload(d, view, p, len, elements, h);
+    const base = i * h.chunkElements;
+    if (h.codec === 'zvc' || h.codec === 'rle') {
+      d.field(p, 0, `chunk ${i} payload (${h.codec}):`);
+      if (h.codec === 'zvc') zvcPayload(d, view, p, len, base, elements, h);
+      else rlePayload(d, view, p, len, base, h);
       p += len;
     } else p = d.field(p, len, `chunk ${i} payload (${h.codec})`);
   }
