@@ -96,6 +96,8 @@ export class MemoryManager implements SavedTensorStore {
   #step: StepStats | undefined;
   #stepStart = 0;
   #layerStart = 0;
+  /** Time inside the current layer that is not its compute (copies, stalls). */
+  #notCompute = 0;
   #backwardStarted = false;
   #prefetchOrder: number[] = [];
   #hostBytes = 0;
@@ -201,6 +203,8 @@ export class MemoryManager implements SavedTensorStore {
       prefetchedLinkBytes: 0,
       linkBytes: 0,
       ratio: 1,
+      offloadedElements: 0,
+      offloadedNonZero: 0,
       density: NaN,
       deviceBytes: 0,
       peakDeviceBytes: 0,
@@ -236,6 +240,7 @@ export class MemoryManager implements SavedTensorStore {
   beginForward(layerIndex: number): void {
     this.#throwIfFailed();
     this.#layerStart = performance.now();
+    this.#notCompute = 0;
     this.#sampleDevice();
     void layerIndex;
   }
@@ -244,7 +249,8 @@ export class MemoryManager implements SavedTensorStore {
     const s = this.#requireStep('endForward');
     const t0 = performance.now();
     const l = s.layers[layerIndex];
-    l.forwardMs += t0 - this.#layerStart;
+    l.forwardMs += t0 - this.#layerStart - this.#notCompute;
+    this.#notCompute = 0;
     const pending = this.#pendingSync.get(layerIndex);
     if (pending) {
       this.#pendingSync.delete(layerIndex);
@@ -267,6 +273,7 @@ export class MemoryManager implements SavedTensorStore {
       this.#prefetchOrder = this.#backwardOrder();
     }
     this.#layerStart = performance.now();
+    this.#notCompute = 0;
     this.#prefetchFor(layerIndex);
     this.#sampleDevice();
   }
@@ -275,8 +282,8 @@ export class MemoryManager implements SavedTensorStore {
     const s = this.#requireStep('endBackward');
     const t = performance.now();
     const l = s.layers[layerIndex];
-    l.backwardMs += t - this.#layerStart - this.#stallInLayer;
-    this.#stallInLayer = 0;
+    l.backwardMs += t - this.#layerStart - this.#notCompute;
+    this.#notCompute = 0;
     this.trace?.span(
       'compute',
       `${this.spec.layers[layerIndex].name} backward`,
@@ -287,8 +294,6 @@ export class MemoryManager implements SavedTensorStore {
     s.backwardMs += t - this.#layerStart;
     this.#sampleDevice();
   }
-
-  #stallInLayer = 0;
 
   // ---- the saved-tensor seam ---------------------------------------------------
 
@@ -389,7 +394,7 @@ export class MemoryManager implements SavedTensorStore {
     copyOut(e.device!, staging);
     s.layers[layerIndex].copyMs += performance.now() - t0;
     // The layer's compute time excludes the copy (it is accounted as copyMs).
-    this.#layerStart += performance.now() - t0;
+    this.#notCompute += performance.now() - t0;
     const elementBytes = bytesPerElementOf(e.dtype);
     const p = engine.offload(e.id, staging, elementBytes).then(
       (r) => {
@@ -523,7 +528,7 @@ export class MemoryManager implements SavedTensorStore {
     const s = this.#step;
     const layer = h.info.layerIndex;
     if (s) s.layers[layer].backwardStallMs += t1 - t0;
-    this.#stallInLayer += t1 - t0;
+    this.#notCompute += t1 - t0;
     if (t1 - t0 > 0.01) this.trace?.span('compute', 'wait prefetch', 'stall', t0, t1);
     if (e.dead) throw new InvalidArgumentError(`saved tensor ${h.id} was released while unpacking`);
     if (!e.device) {
@@ -532,7 +537,7 @@ export class MemoryManager implements SavedTensorStore {
       e.staging = undefined;
       const t2 = performance.now();
       if (s) s.layers[layer].copyMs += t2 - t1;
-      this.#stallInLayer += t2 - t1;
+      this.#notCompute += t2 - t1;
     }
     this.#sampleDevice();
     return view(e.device, h.shape);

@@ -5,6 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import type { CodecId, CodecParams } from '../codec/codec.js';
+import { CODEC_IDS, checkCodecId, parseParams, resolveParams } from '../codec/registry.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { ModelSpec } from '../nn/spec.js';
 import { measureComputeRate } from './calibrate.js';
@@ -13,7 +14,7 @@ import { LINK_CHOICES, parseLink, type LinkModel } from './link.js';
 import { MemoryManager } from './manager.js';
 import { POLICY_NAMES, parsePolicy } from './policy.js';
 
-export const CODEC_IDS: readonly CodecId[] = ['none', 'zvc', 'rle', 'zlib'];
+export { CODEC_IDS };
 
 /** The raw option values commander collects (all strings). */
 export interface MemoryCliOptions {
@@ -97,24 +98,16 @@ export function parseBudget(text: string): number {
   return v;
 }
 
-/** "zvc", "zlib:level=1", "rle:runBits=8" -> codec id and parameters. */
+/** "zvc", "zlib:level=1", "rle:runBits=8,litBits=8" -> codec id and parameters, validated. */
 export function parseCodecOption(text: string): { id: CodecId; params?: CodecParams } {
-  const [id, rest] = text.split(':', 2) as [string, string | undefined];
-  if (!(CODEC_IDS as readonly string[]).includes(id)) {
-    throw new InvalidArgumentError(`unknown codec '${id}': use one of ${CODEC_IDS.join(', ')}`);
-  }
-  if (rest === undefined || rest === '') return { id: id as CodecId };
-  const params: Record<string, number> = {};
-  for (const kv of rest.split(',')) {
-    const m = /^([A-Za-z]\w*)=(-?\d+(?:\.\d+)?)$/.exec(kv.trim());
-    if (!m) {
-      throw new InvalidArgumentError(
-        `codec parameter '${kv}' must be name=number, e.g. zlib:level=1`,
-      );
-    }
-    params[m[1]] = Number(m[2]);
-  }
-  return { id: id as CodecId, params };
+  const colon = text.indexOf(':');
+  const id = (colon < 0 ? text : text.slice(0, colon)).trim();
+  checkCodecId(id);
+  const rest = colon < 0 ? '' : text.slice(colon + 1);
+  if (rest.trim() === '') return { id };
+  const params = parseParams(rest);
+  resolveParams(id, params);
+  return { id, params };
 }
 
 export function parsePrefetchAhead(text: string): number {

@@ -50,6 +50,9 @@ export interface StepStats {
   linkBytes: number;
   /** offloadedRawBytes / offloadedLinkBytes (1 when nothing moved). */
   ratio: number;
+  /** Offloaded 4-byte elements, and how many of them were non-zero. */
+  offloadedElements: number;
+  offloadedNonZero: number;
   /** Non-zero fraction of the offloaded elements (NaN when nothing moved). */
   density: number;
   /** tf.memory().numBytes at the step's end, and the largest value seen at any hook. */
@@ -105,6 +108,8 @@ export function finishStep(s: StepStats): StepStats {
   s.prefetchedLinkBytes = pre;
   s.linkBytes = link + pre;
   s.ratio = link > 0 ? raw / link : 1;
+  s.offloadedElements = el;
+  s.offloadedNonZero = nz;
   s.density = el > 0 ? nz / el : NaN;
   s.computeMs = compute;
   s.stallMs = stall;

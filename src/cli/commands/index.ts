@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerCompare } from './compare.js';
 import { registerCompress } from './compress.js';
 import { registerDecompress } from './decompress.js';
 import { registerDemo } from './demo.js';
@@ -8,6 +9,7 @@ import { registerSimulate } from './simulate.js';
 
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
+  registerCompare(program);
   registerCompress(program);
   registerDecompress(program);
   registerDemo(program);
