@@ -56,7 +56,7 @@ export function predictStepMs(
   let copyBytes = 0;
   let copyMs = 0;
   for (const l of profile.layers) {
-    copyMs += l.copyMs;
+    copyMs += l.copyOutMs + l.copyInMs;
     copyBytes += 2 * l.offloadedRawBytes;
   }
   const msPerByte = copyBytes > 0 ? copyMs / copyBytes : 0;

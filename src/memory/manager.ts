@@ -392,8 +392,8 @@ export class MemoryManager implements SavedTensorStore {
     const t0 = performance.now();
     const staging = this.#pool.acquire(e.bytes);
     copyOut(e.device!, staging);
-    s.layers[layerIndex].copyMs += performance.now() - t0;
-    // The layer's compute time excludes the copy (it is accounted as copyMs).
+    s.layers[layerIndex].copyOutMs += performance.now() - t0;
+    // The layer's compute time excludes the copy (it is accounted as copyOutMs).
     this.#notCompute += performance.now() - t0;
     const elementBytes = bytesPerElementOf(e.dtype);
     const p = engine.offload(e.id, staging, elementBytes).then(
@@ -536,7 +536,7 @@ export class MemoryManager implements SavedTensorStore {
       this.#pool.release(e.staging!);
       e.staging = undefined;
       const t2 = performance.now();
-      if (s) s.layers[layer].copyMs += t2 - t1;
+      if (s) s.layers[layer].copyInMs += t2 - t1;
       this.#notCompute += t2 - t1;
     }
     this.#sampleDevice();

@@ -16,8 +16,9 @@ export interface LayerStats {
   forwardStallMs: number;
   /** Time the backward waited for prefetches this layer needed. */
   backwardStallMs: number;
-  /** Compute-thread time copying device bytes to staging buffers and back. */
-  copyMs: number;
+  /** Compute-thread time copying device bytes to staging buffers (forward) and back (backward). */
+  copyOutMs: number;
+  copyInMs: number;
   /** Offloads synchronised at this layer's forward end. */
   offloadedRawBytes: number;
   offloadedLinkBytes: number;
@@ -72,7 +73,8 @@ export function emptyLayerStats(index: number, name: string, kind: LayerKind): L
     backwardMs: 0,
     forwardStallMs: 0,
     backwardStallMs: 0,
-    copyMs: 0,
+    copyOutMs: 0,
+    copyInMs: 0,
     offloadedRawBytes: 0,
     offloadedLinkBytes: 0,
     offloadedElements: 0,
@@ -99,7 +101,7 @@ export function finishStep(s: StepStats): StepStats {
     pre += l.prefetchedLinkBytes;
     el += l.offloadedElements;
     nz += l.offloadedNonZero;
-    compute += l.forwardMs + l.backwardMs + l.copyMs;
+    compute += l.forwardMs + l.backwardMs + l.copyOutMs + l.copyInMs;
     stall += l.forwardStallMs + l.backwardStallMs;
     transfer += l.offloadMs + l.prefetchMs;
   }
@@ -135,6 +137,20 @@ export function formatBytes(n: number): string {
     u++;
   }
   return u === 0 ? `${v} B` : `${v.toFixed(2)} ${units[u]}`;
+}
+
+/**
+ * The ideal step time of a layer-synchronised schedule: every layer's
+ * compute overlapped perfectly with its transfers, i.e. the sum over layers
+ * of max(compute, transfer), forward and backward.
+ */
+export function idealStepMs(s: StepStats): number {
+  let t = 0;
+  for (const l of s.layers) {
+    t += Math.max(l.forwardMs + l.copyOutMs, l.offloadMs);
+    t += Math.max(l.backwardMs + l.copyInMs, l.prefetchMs);
+  }
+  return t;
 }
 
 /** One line per step, for progress output. */

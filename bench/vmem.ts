@@ -1,0 +1,255 @@
+/**
+ * npm run bench:vmem [-- --batch 16 --steps 6 --models alexnet-small,... --skip-overhead --skip-paper]
+ *
+ * The memory manager against its limits, measured in one process:
+ * (a) overhead: policy all, codec none, link unlimited (every saved
+ *     activation copied out to the engine thread and back, nothing slowed
+ *     by a link) against the oracle (the executor's own store), steps
+ *     interleaved so both see the same machine load. Target: < 5%.
+ * (b) paper-scaled: this machine's forward-conv rate sets the link so that
+ *     compute / bandwidth equals a Titan Xp on PCIe gen3; oracle, vDNN
+ *     (all, codec none) and cDMA (all, zvc) per scaled network, interleaved
+ *     step by step; cDMA's speed-up over vDNN; and overlap efficiency =
+ *     ideal / measured, where ideal is the sum over layers of
+ *     max(compute, transfer) in both passes (stats.idealStepMs) and
+ *     measured the manager's forward + backward time. Target: >= 0.9.
+ * Step times are medians over the steps after the first. Prints tables and
+ * writes bench/results/vmem.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/nn/backend.js';
+import { Executor } from '../src/nn/executor.js';
+import type { ModelSpec } from '../src/nn/spec.js';
+import { getModel, listModels } from '../src/nn/zoo/index.js';
+import { Sgd } from '../src/train/sgd.js';
+import { measureComputeRate } from '../src/memory/calibrate.js';
+import { DEFAULT_MEMORY_CONFIG, type MemoryConfig } from '../src/memory/config.js';
+import { formatBandwidth, LINK_PRESETS, paperScaledLink } from '../src/memory/link.js';
+import { MemoryManager } from '../src/memory/manager.js';
+import { idealStepMs, median } from '../src/memory/stats.js';
+
+interface Options {
+  batch: number;
+  steps: number;
+  models: string[];
+  overhead: boolean;
+  paper: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    batch: 16,
+    steps: 6,
+    models: listModels()
+      .map((m) => m.name)
+      .filter((n) => n.endsWith('-small')),
+    overhead: true,
+    paper: true,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1];
+    if (argv[i] === '--batch') o.batch = Number(v);
+    else if (argv[i] === '--steps') o.steps = Number(v);
+    else if (argv[i] === '--models') o.models = v.split(',');
+    else if (argv[i] === '--skip-overhead') {
+      o.overhead = false;
+      continue;
+    } else if (argv[i] === '--skip-paper') {
+      o.paper = false;
+      continue;
+    } else if (argv[i] === '--help') {
+      console.log(
+        'usage: npm run bench:vmem -- [--batch N (16)] [--steps N (6)] [--models a,b (every -small)] [--skip-overhead] [--skip-paper]',
+      );
+      process.exit(0);
+    } else continue;
+    i++;
+  }
+  if (!(o.batch >= 1 && o.steps >= 2)) throw new Error('--batch must be >= 1 and --steps >= 2');
+  return o;
+}
+
+/** One training setup: an executor with (or without) a manager, stepped on a fixed batch. */
+class Runner {
+  readonly stepMs: number[] = [];
+  private constructor(
+    readonly name: string,
+    readonly exec: Executor,
+    readonly sgd: Sgd,
+    readonly manager: MemoryManager | undefined,
+    readonly x: tf.Tensor4D,
+    readonly labels: Int32Array,
+  ) {}
+
+  static async create(
+    name: string,
+    spec: ModelSpec,
+    batch: number,
+    config?: MemoryConfig,
+  ): Promise<Runner> {
+    const manager = config ? await MemoryManager.create({ config, spec, batch }) : undefined;
+    const exec = Executor.create(spec, { seed: 1, store: manager });
+    const input = spec.layers[0];
+    if (input.kind !== 'input') throw new Error('no input layer');
+    const [c, h, w] = input.shape;
+    const x = tf.randomNormal([batch, h, w, c], 0, 1, 'float32', 3) as tf.Tensor4D;
+    const labels = new Int32Array(batch).map((_, i) => i % spec.numClasses);
+    return new Runner(name, exec, new Sgd({ lr: 0.01, momentum: 0.9 }), manager, x, labels);
+  }
+
+  async step(i: number): Promise<void> {
+    const t0 = performance.now();
+    await this.exec.trainStep(this.x, this.labels, i);
+    this.sgd.step(this.exec.params);
+    this.stepMs.push(performance.now() - t0);
+  }
+
+  /** Median step time, the first (warm-up) step excluded. */
+  get medianMs(): number {
+    return median(this.stepMs.slice(1));
+  }
+
+  async dispose(): Promise<void> {
+    this.sgd.dispose();
+    this.exec.dispose();
+    this.x.dispose();
+    await this.manager?.close();
+  }
+}
+
+async function interleaved(runners: Runner[], steps: number): Promise<void> {
+  for (let i = 0; i < steps; i++) for (const r of runners) await r.step(i);
+}
+
+const cfg = (over: Partial<MemoryConfig>): MemoryConfig => ({ ...DEFAULT_MEMORY_CONFIG, ...over });
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+async function overhead(o: Options) {
+  console.log(
+    `\n(a) manager overhead: policy all, codec none, link unlimited vs the oracle (batch ${o.batch}, median of ${o.steps - 1} steps)`,
+  );
+  console.log('model               oracle ms  managed ms  overhead  offloaded/step');
+  const rows = [];
+  for (const name of o.models) {
+    const spec = getModel(name);
+    const oracle = await Runner.create('oracle', spec, o.batch);
+    const managed = await Runner.create(
+      'managed',
+      spec,
+      o.batch,
+      cfg({ policy: 'all', codec: { id: 'none' }, link: LINK_PRESETS.unlimited }),
+    );
+    try {
+      await interleaved([oracle, managed], o.steps);
+      const over = managed.medianMs / oracle.medianMs - 1;
+      const bytes = median(managed.manager!.steps.map((s) => s.offloadedRawBytes));
+      rows.push({
+        model: name,
+        oracleMs: oracle.medianMs,
+        managedMs: managed.medianMs,
+        overhead: over,
+        offloadedBytes: bytes,
+      });
+      console.log(
+        `${name.padEnd(18)} ${oracle.medianMs.toFixed(1).padStart(10)} ${managed.medianMs.toFixed(1).padStart(11)} ${pct(over).padStart(9)}  ${(bytes / 2 ** 20).toFixed(1)} MiB`,
+      );
+    } finally {
+      await oracle.dispose();
+      await managed.dispose();
+    }
+  }
+  const med = median(rows.map((r) => r.overhead));
+  console.log(`median overhead ${pct(med)} (target < 5%)`);
+  return { rows, medianOverhead: med, target: 0.05 };
+}
+
+async function paper(o: Options) {
+  const rate = measureComputeRate(7).flopsPerSecond;
+  const link = paperScaledLink(rate);
+  console.log(
+    `\n(b) paper-scaled link: this machine ${(rate / 1e9).toFixed(1)} GFLOP/s forward conv -> link ${formatBandwidth(link)} ` +
+      `(Titan Xp 12 TFLOP/s : PCIe3 12.8 GB/s); policy all, batch ${o.batch}, median of ${o.steps - 1} steps`,
+  );
+  console.log(
+    'model               oracle ms   vDNN ms   cDMA ms  vDNN/oracle  cDMA/oracle  cDMA speed-up  ratio  overlap vDNN  overlap cDMA',
+  );
+  const rows = [];
+  for (const name of o.models) {
+    const spec = getModel(name);
+    const oracle = await Runner.create('oracle', spec, o.batch);
+    const vdnn = await Runner.create(
+      'vDNN',
+      spec,
+      o.batch,
+      cfg({ policy: 'all', codec: { id: 'none' }, link }),
+    );
+    const cdma = await Runner.create(
+      'cDMA',
+      spec,
+      o.batch,
+      cfg({ policy: 'all', codec: { id: 'zvc' }, link }),
+    );
+    try {
+      await interleaved([oracle, vdnn, cdma], o.steps);
+      const eff = (r: Runner) => {
+        const steps = r.manager!.steps.slice(1);
+        return median(steps.map((s) => idealStepMs(s) / (s.forwardMs + s.backwardMs)));
+      };
+      const st = cdma.manager!.steps.slice(1);
+      const raw = st.reduce((a, s) => a + s.offloadedRawBytes, 0);
+      const lnk = st.reduce((a, s) => a + s.offloadedLinkBytes, 0);
+      const row = {
+        model: name,
+        oracleMs: oracle.medianMs,
+        vdnnMs: vdnn.medianMs,
+        cdmaMs: cdma.medianMs,
+        vdnnRelative: oracle.medianMs / vdnn.medianMs,
+        cdmaRelative: oracle.medianMs / cdma.medianMs,
+        cdmaSpeedup: vdnn.medianMs / cdma.medianMs,
+        ratio: raw / lnk,
+        overlapVdnn: eff(vdnn),
+        overlapCdma: eff(cdma),
+      };
+      rows.push(row);
+      console.log(
+        `${name.padEnd(18)} ${row.oracleMs.toFixed(0).padStart(10)} ${row.vdnnMs.toFixed(0).padStart(9)} ${row.cdmaMs.toFixed(0).padStart(9)} ` +
+          `${row.vdnnRelative.toFixed(2).padStart(12)} ${row.cdmaRelative.toFixed(2).padStart(12)} ${(row.cdmaSpeedup.toFixed(2) + 'x').padStart(14)} ` +
+          `${(row.ratio.toFixed(2) + 'x').padStart(6)} ${row.overlapVdnn.toFixed(3).padStart(13)} ${row.overlapCdma.toFixed(3).padStart(13)}`,
+      );
+    } finally {
+      for (const r of [oracle, vdnn, cdma]) await r.dispose();
+    }
+  }
+  const summary = {
+    medianCdmaSpeedup: median(rows.map((r) => r.cdmaSpeedup)),
+    maxCdmaSpeedup: Math.max(...rows.map((r) => r.cdmaSpeedup)),
+    medianVdnnRelative: median(rows.map((r) => r.vdnnRelative)),
+    medianCdmaRelative: median(rows.map((r) => r.cdmaRelative)),
+    minOverlap: Math.min(...rows.flatMap((r) => [r.overlapVdnn, r.overlapCdma])),
+    medianOverlap: median(rows.flatMap((r) => [r.overlapVdnn, r.overlapCdma])),
+  };
+  console.log(
+    `cDMA over vDNN: median ${summary.medianCdmaSpeedup.toFixed(2)}x, max ${summary.maxCdmaSpeedup.toFixed(2)}x; ` +
+      `performance vs oracle: vDNN ${summary.medianVdnnRelative.toFixed(2)}, cDMA ${summary.medianCdmaRelative.toFixed(2)} (medians); ` +
+      `overlap efficiency min ${summary.minOverlap.toFixed(3)}, median ${summary.medianOverlap.toFixed(3)} (target >= 0.9)`,
+  );
+  return { computeFlopsPerSecond: rate, link, rows, summary };
+}
+
+const o = parseArgs(process.argv.slice(2));
+await initBackend('wasm');
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  batch: o.batch,
+  steps: o.steps,
+  models: o.models,
+};
+if (o.overhead) results.overhead = await overhead(o);
+if (o.paper) results.paperScaled = await paper(o);
+const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'vmem.json');
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+console.log(`\nwrote ${out}`);
