@@ -71,59 +71,40 @@ export function encode32(src: usize, n: u32, dst: usize, tables: usize): u32 {
   let s = src;
   let d = dst;
   for (let b: u32 = 0; b < full; b++) {
-    const v0 = v128.load(s, 0);
-    const v1 = v128.load(s, 16);
-    const v2 = v128.load(s, 32);
-    const v3 = v128.load(s, 48);
-    const v4 = v128.load(s, 64);
-    const v5 = v128.load(s, 80);
-    const v6 = v128.load(s, 96);
-    const v7 = v128.load(s, 112);
-    const z: u32 =
-      (<u32>i32x4.bitmask(i32x4.eq(v0, zero))) |
-      ((<u32>i32x4.bitmask(i32x4.eq(v1, zero))) << 4) |
-      ((<u32>i32x4.bitmask(i32x4.eq(v2, zero))) << 8) |
-      ((<u32>i32x4.bitmask(i32x4.eq(v3, zero))) << 12) |
-      ((<u32>i32x4.bitmask(i32x4.eq(v4, zero))) << 16) |
-      ((<u32>i32x4.bitmask(i32x4.eq(v5, zero))) << 20) |
-      ((<u32>i32x4.bitmask(i32x4.eq(v6, zero))) << 24) |
-      ((<u32>i32x4.bitmask(i32x4.eq(v7, zero))) << 28);
-    const mask = ~z;
-    store<u32>(d, mask);
-    const base = d + 4;
-    // Each group's output offset is a popcount of the mask's lower bits, so
-    // the eight stores do not wait on one another.
-    v128.store(base, i8x16.swizzle(v0, v128.load(ct + ((mask & 0xf) << 4))));
-    v128.store(
-      base + ((<usize>popcnt(mask & 0xf)) << 2),
-      i8x16.swizzle(v1, v128.load(ct + (((mask >> 4) & 0xf) << 4))),
-    );
-    v128.store(
-      base + ((<usize>popcnt(mask & 0xff)) << 2),
-      i8x16.swizzle(v2, v128.load(ct + (((mask >> 8) & 0xf) << 4))),
-    );
-    v128.store(
-      base + ((<usize>popcnt(mask & 0xfff)) << 2),
-      i8x16.swizzle(v3, v128.load(ct + (((mask >> 12) & 0xf) << 4))),
-    );
-    v128.store(
-      base + ((<usize>popcnt(mask & 0xffff)) << 2),
-      i8x16.swizzle(v4, v128.load(ct + (((mask >> 16) & 0xf) << 4))),
-    );
-    v128.store(
-      base + ((<usize>popcnt(mask & 0xfffff)) << 2),
-      i8x16.swizzle(v5, v128.load(ct + (((mask >> 20) & 0xf) << 4))),
-    );
-    v128.store(
-      base + ((<usize>popcnt(mask & 0xffffff)) << 2),
-      i8x16.swizzle(v6, v128.load(ct + (((mask >> 24) & 0xf) << 4))),
-    );
-    v128.store(
-      base + ((<usize>popcnt(mask & 0xfffffff)) << 2),
-      i8x16.swizzle(v7, v128.load(ct + ((mask >> 28) << 4))),
-    );
-    d = base + ((<usize>popcnt(mask)) << 2);
-    s += 128;
+    const maskAt = d;
+    let o = d + 4;
+    let mask: u32 = 0;
+    // Two halves of 16 elements keep few vectors live (V8 has 16 registers).
+    for (let h: u32 = 0; h < 2; h++) {
+      const v0 = v128.load(s, 0);
+      const v1 = v128.load(s, 16);
+      const v2 = v128.load(s, 32);
+      const v3 = v128.load(s, 48);
+      // 4-bit non-zero masks, one per vector of 4 elements.
+      const m0 = (<u32>i32x4.bitmask(i32x4.eq(v0, zero))) ^ 15;
+      const m1 = (<u32>i32x4.bitmask(i32x4.eq(v1, zero))) ^ 15;
+      const m2 = (<u32>i32x4.bitmask(i32x4.eq(v2, zero))) ^ 15;
+      const m3 = (<u32>i32x4.bitmask(i32x4.eq(v3, zero))) ^ 15;
+      const hm = m0 | (m1 << 4) | (m2 << 8) | (m3 << 12);
+      // Compact each vector's non-zeros to its front with the shuffle of its
+      // mask, store all 16 bytes, advance by the non-zeros only. Offsets are
+      // popcounts of the mask's lower bits, so the stores are independent.
+      v128.store(o, i8x16.swizzle(v0, v128.load(ct + (m0 << 4))));
+      v128.store(o + ((<usize>popcnt(m0)) << 2), i8x16.swizzle(v1, v128.load(ct + (m1 << 4))));
+      v128.store(
+        o + ((<usize>popcnt(hm & 0xff)) << 2),
+        i8x16.swizzle(v2, v128.load(ct + (m2 << 4))),
+      );
+      v128.store(
+        o + ((<usize>popcnt(hm & 0xfff)) << 2),
+        i8x16.swizzle(v3, v128.load(ct + (m3 << 4))),
+      );
+      o += (<usize>popcnt(hm)) << 2;
+      mask |= hm << (h << 4);
+      s += 64;
+    }
+    store<u32>(maskAt, mask);
+    d = o;
   }
   const rest = n & 31;
   if (rest != 0) {
