@@ -86,8 +86,37 @@ function tooSmall(out: Uint8Array, at: number, need: number): InvalidArgumentErr
   );
 }
 
-/** Writes the container for `raw` into a new array of exactly its size. */
+/** Codecs whose exact size is a cheap counting pass (no trial encoding). */
+const CHEAP_EXACT_SIZE: ReadonlySet<string> = new Set(['none', 'zvc']);
+
+/** Exact container size, from the codec's exact chunk sizes. */
+function exactContainerSize(header: ContainerHeader, codec: Codec, raw: Uint8Array): number {
+  const eb = DTYPE_BYTES[header.dtype];
+  const chunkRaw = header.chunkElements * eb;
+  let total = header.headerBytes;
+  for (let at = 0; at < raw.length; at += chunkRaw)
+    total +=
+      FRAME_HEADER_BYTES +
+      codec.encodedSize(raw.subarray(at, Math.min(at + chunkRaw, raw.length)), eb);
+  return total;
+}
+
+/**
+ * Writes the container for `raw` into a new array of exactly its size: sized
+ * up front where the codec's exact size is cheap (zvc, none), else encoded
+ * into a worst-case buffer and copied out.
+ */
 export function writeContainer(header: ContainerHeader, codec: Codec, raw: Uint8Array): Uint8Array {
+  if (
+    CHEAP_EXACT_SIZE.has(codec.id) &&
+    raw.length === header.elements * DTYPE_BYTES[header.dtype]
+  ) {
+    const out = new Uint8Array(exactContainerSize(header, codec, raw));
+    const n = writeContainerInto(header, codec, raw, out);
+    if (n !== out.length)
+      throw new Error(`container size ${n} differs from the exact size ${out.length}`);
+    return out;
+  }
   const out = new Uint8Array(maxContainerSize(header, codec));
   const n = writeContainerInto(header, codec, raw, out);
   return n === out.length ? out : out.slice(0, n);
