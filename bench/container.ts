@@ -10,12 +10,14 @@
  * the container/codec ratio of each run's medians.
  */
 import {
+  type CompressOptions,
   compress,
   compressInto,
   decompress,
   decompressInto,
   maxCompressedSize,
 } from '../src/codec/api.js';
+import type { CodecParams } from '../src/codec/codec.js';
 import { getCodec } from '../src/codec/registry.js';
 import { gbPerSecond, median, timeOnce } from '../src/codec/measure.js';
 import { reluSample } from '../src/codec/sample.js';
@@ -40,8 +42,9 @@ for (const codecId of ['zvc', 'zlib'] as const) {
   for (const density of codecId === 'zvc' ? [0.1, 0.5] : [0.5]) {
     const data = reluSample({ shape: SHAPE, density, pattern: 'iid', seed: 42 });
     const raw = new Uint8Array(data.buffer);
-    const opts = { codec: codecId, params: codecId === 'zlib' ? { level: 1 } : {} };
-    const bare = getCodec(codecId, opts.params);
+    const params: CodecParams = codecId === 'zlib' ? { level: 1 } : {};
+    const opts: CompressOptions = { codec: codecId, params };
+    const bare = getCodec(codecId, params);
     const copy = new Uint8Array(raw.length);
     const enc = new Uint8Array(bare.maxEncodedSize(raw.length, 4));
     const out = new Uint8Array(maxCompressedSize(data, opts));

@@ -39,12 +39,26 @@ test('the worked examples in docs/FORMAT.md are what the code writes, byte for b
       .join(' ')
       .split(/\s+/)
       .filter(Boolean);
-    assert.deepEqual(Uint8Array.from(hex, (h) => parseInt(h, 16)), bytes);
+    assert.deepEqual(
+      Uint8Array.from(hex, (h) => parseInt(h, 16)),
+      bytes,
+    );
     assert.deepEqual(decompress(bytes).data, data);
+    // every non-zero element is annotated, and no byte is left unexplained
+    assert.doesNotMatch(docBlock(name), /past the last/);
+    for (const [i, v] of [
+      [2, '-2'],
+      [33, '-0'],
+      [39, '100'],
+    ] as const)
+      assert.match(docBlock(name), new RegExp(`element ${i}: ${v}$`, 'm'));
   }
 });
 
 test('docs/FORMAT.md states the header size limit the code enforces', () => {
-  assert.ok(doc.includes(`at most ${MAX_HEADER_BYTES}`), `FORMAT.md should say "at most ${MAX_HEADER_BYTES}"`);
+  assert.ok(
+    doc.includes(`at most ${MAX_HEADER_BYTES}`),
+    `FORMAT.md should say "at most ${MAX_HEADER_BYTES}"`,
+  );
   assert.ok(doc.includes(`36..${MAX_HEADER_BYTES}`));
 });

@@ -48,12 +48,13 @@ function describeValue(view: DataView, at: number, eb: 2 | 4, dtype: string): st
   return `${dtype} 0x${view.getUint16(at, true).toString(16).padStart(4, '0')}`;
 }
 
-/** ZVC payload: per block, the mask then each non-zero element. */
+/** ZVC payload: per block, the mask then each non-zero element (numbered from `base`, in stored order). */
 function zvcPayload(
   d: Dump,
   view: DataView,
   at: number,
   len: number,
+  base: number,
   elements: number,
   h: ContainerHeader,
 ): void {
