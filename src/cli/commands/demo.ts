@@ -123,7 +123,7 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'compress a built-in seeded ReLU-like activation tensor with every codec and layout,\n' +
+      'compress a built-in seeded ReLU-like activation tensor with every codec and layout, ' +
         'check each round trip bit for bit, and print ratio and GB/s per codec',
     )
     .option('--density <d>', 'fraction of non-zero elements, 0 to 1', '0.35')
