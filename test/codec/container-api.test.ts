@@ -8,6 +8,7 @@ import {
   decompress,
   decompressChunk,
   decompressInto,
+  dumpContainer,
   inspect,
   maxCompressedSize,
   openContainer,
@@ -278,6 +279,7 @@ test('every truncation of small valid containers of every codec is a CorruptData
       const cut = bytes.subarray(0, len);
       assertCorrupt(() => decompress(cut));
       assertCorrupt(() => inspect(cut));
+      assertCorrupt(() => dumpContainer(cut));
       void name;
     }
 });
@@ -296,6 +298,11 @@ test('random bit flips of small valid containers of every codec are CorruptDataE
         }
         if (bad.every((v, i) => v === bytes[i])) return; // flips cancelled out
         assertCorrupt(() => decompress(bad));
+        try {
+          dumpContainer(bad); // checks structure only: may pass when just a payload byte flipped
+        } catch (e) {
+          assert.ok(e instanceof CorruptDataError, String(e));
+        }
       },
     ),
     { numRuns: 3000 },
