@@ -135,6 +135,14 @@ export function decompress(bytes: Uint8Array): DecompressResult {
   return { data: valuesOf(out, h.dtype), dtype: h.dtype, shape: [...h.shape], layout: h.layout };
 }
 
+/** A Float32Array output needs float32 data, a Uint16Array 16-bit data; bytes take any. */
+function checkOutType(out: TensorData, dtype: DType): void {
+  if (out instanceof Float32Array && dtype !== 'float32')
+    throw new InvalidArgumentError(`the container holds ${dtype}, not float32; pass a Uint16Array`);
+  if (out instanceof Uint16Array && dtype === 'float32')
+    throw new InvalidArgumentError('the container holds float32; pass a Float32Array');
+}
+
 /**
  * Decodes a container into `out` (a Float32Array for float32, a Uint16Array for
  * 16-bit dtypes, or a Uint8Array; at least the tensor's bytes long).
@@ -142,12 +150,7 @@ export function decompress(bytes: Uint8Array): DecompressResult {
 export function decompressInto(bytes: Uint8Array, out: TensorData): DecompressedInfo {
   const c = parse(bytes);
   const h = c.header;
-  if (out instanceof Float32Array && h.dtype !== 'float32')
-    throw new InvalidArgumentError(
-      `the container holds ${h.dtype}, not float32; pass a Uint16Array`,
-    );
-  if (out instanceof Uint16Array && h.dtype === 'float32')
-    throw new InvalidArgumentError('the container holds float32; pass a Float32Array');
+  checkOutType(out, h.dtype);
   const target = bytesOf(out);
   if (target.length < c.rawBytes)
     throw new InvalidArgumentError(
@@ -218,6 +221,7 @@ export function openContainer(bytes: Uint8Array): OpenContainer {
       return chunkInfo(c, i);
     },
     decodeChunk: (i, out) => {
+      if (out !== undefined) checkOutType(out, h.dtype);
       const target = out === undefined ? undefined : bytesOf(out);
       const decoded = decodeChunk(c, i, target);
       const copy =

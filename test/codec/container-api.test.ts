@@ -179,6 +179,7 @@ test('any chunk decodes alone and equals its slice of the tensor', () => {
     }
     assert.throws(() => decompressChunk(c, 11), InvalidArgumentError);
     assert.throws(() => opened.chunk(-1), InvalidArgumentError);
+    assert.throws(() => opened.decodeChunk(0, new Uint16Array(192)), InvalidArgumentError);
   }
 });
 
