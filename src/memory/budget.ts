@@ -27,6 +27,9 @@ import type { SavedGroup } from './policy.js';
 import { backwardLayers, staticPlan } from './policy.js';
 import { formatBytes } from './stats.js';
 
+/** Device capacity assumed without --budget: the executor's default limit, below the wasm heap's end. */
+export const DEFAULT_DEVICE_BYTES = DEFAULT_DEVICE_LIMIT_BYTES;
+
 export interface PeakEstimate {
   readonly peakBytes: number;
   /** Layer at the peak, and whether it is in the forward or the backward pass. */
@@ -164,15 +167,21 @@ export function planBudget(m: BudgetInput, residentBytes: number): BudgetPlan {
     estimatePeak(m.analysis, m.groups, staticPlan(p, m.groups), m.batch, baseBytes);
   const estimates = { none: est('none'), conv: est('conv'), all: est('all') };
   const budget = m.config.budgetBytes;
+  // Without --budget the device itself is the limit (the executor refuses past it).
+  const limit = budget ?? DEFAULT_DEVICE_BYTES;
+  const limitName =
+    budget !== undefined
+      ? `budget ${formatBytes(limit)}`
+      : `the device limit ${formatBytes(limit)}`;
   const policy = m.config.policy;
   const chosen =
     policy === 'dyn'
       ? estimates.all
       : estimatePeak(m.analysis, m.groups, m.plan, m.batch, baseBytes);
-  const fitsWithoutOffload = budget === undefined || estimates.none.peakBytes <= budget;
-  if (budget !== undefined && chosen.peakBytes > budget) {
+  const fitsWithoutOffload = estimates.none.peakBytes <= limit;
+  if (chosen.peakBytes > limit) {
     const fitting = (['none', 'conv', 'all'] as const).filter(
-      (p) => estimates[p].peakBytes <= budget,
+      (p) => estimates[p].peakBytes <= limit,
     );
     const what =
       policy === 'dyn'
@@ -180,16 +189,15 @@ export function planBudget(m: BudgetInput, residentBytes: number): BudgetPlan {
         : `for policy ${policy}`;
     const need = `layer ${chosen.layer} (${chosen.phase}) needs about ${formatBytes(chosen.peakBytes)} of device memory`;
     const best = fitting[0];
+    const raise = budget !== undefined ? 'raise --budget' : 'lower --batch';
     const advice =
       best !== undefined
-        ? `policy ${best} would fit (about ${formatBytes(estimates[best].peakBytes)}): use --policy ${best}, or raise --budget to at least ${formatBytes(chosen.peakBytes)}`
-        : `no policy fits (with everything offloaded the peak is about ${formatBytes(estimates.all.peakBytes)} at layer ${estimates.all.layer}): raise --budget or lower --batch`;
-    throw new DeviceMemoryError(
-      `budget ${formatBytes(budget)} is too small ${what}: ${need}; ${advice}`,
-    );
+        ? `policy ${best} would fit (about ${formatBytes(estimates[best].peakBytes)}): use --policy ${best}` +
+          (budget !== undefined
+            ? `, or raise --budget to at least ${formatBytes(chosen.peakBytes)}`
+            : '')
+        : `no policy fits (with everything offloaded the peak is about ${formatBytes(estimates.all.peakBytes)} at layer ${estimates.all.layer}): ${raise}${budget !== undefined ? ' or lower --batch' : ''}`;
+    throw new DeviceMemoryError(`${limitName} is too small ${what}: ${need}; ${advice}`);
   }
   return { budgetBytes: budget, baseBytes, estimates, chosen, fitsWithoutOffload };
 }
-
-/** Device capacity assumed without --budget: the executor's default limit, below the wasm heap's end. */
-export const DEFAULT_DEVICE_BYTES = DEFAULT_DEVICE_LIMIT_BYTES;

@@ -184,6 +184,8 @@ export class MemoryManager implements SavedTensorStore {
         this.#planName = 'dyn:none';
       }
     }
+    // A step that failed part-way never reached endStep: forget what it left.
+    this.#pendingSync.clear();
     const now = performance.now();
     this.#stepStart = now;
     this.#backwardStarted = false;

@@ -6,7 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { initBackend } from '../../src/nn/backend.js';
-import { getModel } from '../../src/nn/zoo/index.js';
+import { getModel, listModels } from '../../src/nn/zoo/index.js';
 import { MemoryManager } from '../../src/memory/manager.js';
 import { DEFAULT_MEMORY_CONFIG } from '../../src/memory/config.js';
 import { DeviceMemoryError } from '../../src/errors.js';
@@ -35,12 +35,24 @@ async function withManager<T>(
   }
 }
 
-test('the estimate is what the executor measures, for every static policy', async () => {
-  for (const policy of ['none', 'conv', 'all'] as const) {
-    await withManager({ policy }, async (m) => {
-      const r = await runSteps(spec(), { batch: BATCH, steps: 2, store: m });
-      assert.equal(r.peak, m.budgetPlan!.estimates[policy].peakBytes, policy);
-    });
+test('the estimate is what the executor measures, for every -small network and static policy', async () => {
+  for (const name of listModels()
+    .map((x) => x.name)
+    .filter((n) => n.endsWith('-small'))) {
+    const s = getModel(name);
+    for (const policy of ['none', 'conv', 'all'] as const) {
+      const m = await MemoryManager.create({
+        config: { ...DEFAULT_MEMORY_CONFIG, policy },
+        spec: s,
+        batch: BATCH,
+      });
+      try {
+        const r = await runSteps(s, { batch: BATCH, steps: 2, store: m });
+        assert.equal(r.peak, m.budgetPlan!.estimates[policy].peakBytes, `${name} ${policy}`);
+      } finally {
+        await m.close();
+      }
+    }
   }
 });
 
