@@ -26,7 +26,7 @@ export function formatReport(path: string, r: InspectReport, withChunks: boolean
     ['shape', `(${r.shape.join(', ')})`],
     ['layout', layout],
     ['elements', String(r.elements)],
-    ['chunks', `${r.chunks.length} of up to ${r.chunkElements} elements`],
+    ['chunks', `${r.chunks.length} (up to ${r.chunkElements} elements each)`],
     ['raw', `${formatBytes(r.rawBytes)} (${r.rawBytes} B)`],
     [
       'compressed',
