@@ -149,6 +149,7 @@ export class ModelAccumulator {
   private readonly maps: ActivationMap[] = [];
   private recordSeconds = 0;
   private trainSeconds = 0;
+  private measureSeconds = 0;
 
   constructor(
     readonly model: string,
@@ -167,6 +168,7 @@ export class ModelAccumulator {
       this.maps.push(...previous.maps);
       this.recordSeconds = previous.overhead.recordSeconds;
       this.trainSeconds = previous.overhead.trainSeconds;
+      this.measureSeconds = previous.overhead.measureSeconds;
     }
   }
 
@@ -174,9 +176,10 @@ export class ModelAccumulator {
     return this.steps.length === 0 ? undefined : this.steps[this.steps.length - 1];
   }
 
-  addTime(trainSeconds: number, recordSeconds: number): void {
+  addTime(trainSeconds: number, recordSeconds: number, measureSeconds = 0): void {
     this.trainSeconds += trainSeconds;
     this.recordSeconds += recordSeconds;
+    this.measureSeconds += measureSeconds;
   }
 
   addMap(map: ActivationMap): void {
@@ -250,6 +253,7 @@ export class ModelAccumulator {
         recordSeconds: this.recordSeconds,
         trainSeconds: this.trainSeconds,
         fraction: this.trainSeconds === 0 ? 0 : this.recordSeconds / this.trainSeconds,
+        measureSeconds: this.measureSeconds,
       },
       layers: this.layers.map(({ base, series }) => ({ ...base, series: structuredClone(series) })),
       maps: [...this.maps],

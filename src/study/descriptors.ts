@@ -27,26 +27,26 @@ export interface ZeroPattern {
 
 export const BLOCK_ELEMENTS = 32;
 
-/** One pass over `bits` (float32 bit patterns) in memory order. */
+/** One pass over `bits` (float32 bit patterns) in memory order; branch-free inner loop. */
 export function zeroPattern(bits: Uint32Array): ZeroPattern {
   const n = bits.length;
+  const w = new Int32Array(bits.buffer, bits.byteOffset, n);
   let nonzeros = 0;
   let zeroRuns = 0;
   let zeroBlocks = 0;
-  let prevZero = false;
+  let prevZero = 0;
   for (let start = 0; start < n; start += BLOCK_ELEMENTS) {
     const end = start + BLOCK_ELEMENTS < n ? start + BLOCK_ELEMENTS : n;
     let blockNonzeros = 0;
     for (let i = start; i < end; i++) {
-      if (bits[i] !== 0) {
-        blockNonzeros++;
-        prevZero = false;
-      } else if (!prevZero) {
-        zeroRuns++;
-        prevZero = true;
-      }
+      const v = w[i];
+      const nz = (v | -v) >>> 31; // 1 when any bit is set
+      const z = nz ^ 1;
+      zeroRuns += z & (prevZero ^ 1); // a zero after a non-zero (or at the start) opens a run
+      prevZero = z;
+      blockNonzeros += nz;
     }
-    if (blockNonzeros === 0) zeroBlocks++;
+    zeroBlocks += blockNonzeros === 0 ? 1 : 0;
     nonzeros += blockNonzeros;
   }
   return { elements: n, nonzeros, zeroRuns, zeroBlocks, blocks: Math.ceil(n / BLOCK_ELEMENTS) };
@@ -80,9 +80,11 @@ export function countChannelNonzeros(
     throw new RangeError(`counts has ${counts.length} slots for ${channels} channels`);
   }
   const n = bits.length;
+  const w = new Int32Array(bits.buffer, bits.byteOffset, n);
   for (let base = 0; base < n; base += channels) {
     for (let c = 0; c < channels; c++) {
-      if (bits[base + c] !== 0) counts[c]++;
+      const v = w[base + c];
+      counts[c] += (v | -v) >>> 31;
     }
   }
 }

@@ -36,8 +36,12 @@ export interface StudyConfig {
   readonly seed: number;
   /** Planned steps per model (training), or number of batches (inference). */
   readonly steps: number;
-  /** zlib: DEFLATE level and the number of images of each recorded batch it compresses. */
-  readonly zlib: { readonly level: number; readonly sampleImages: number };
+  /** SGD settings (training). */
+  readonly lr: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  /** zlib: DEFLATE level, and the bytes of each layout's stream it compresses (a prefix). */
+  readonly zlib: { readonly level: number; readonly sampleBytes: number };
   /** RLE field widths and other codec parameters as the codec reports them. */
   readonly rle: Readonly<Record<string, number>>;
   readonly backend: string;
@@ -110,11 +114,18 @@ export interface ModelResult {
   readonly ratios: RatioTable;
   /** Network-wide ratio per recorded step. */
   readonly ratioSeries: ByAlgorithm<ByLayout<number[]>>;
-  /** Cost of recording: seconds spent measuring, seconds spent training, measuring / training. */
+  /**
+   * Cost of the study. trainSeconds: the training steps' wall time, less the
+   * recording done inside them. recordSeconds: what recording cost the
+   * training thread (reading tensors back, waiting for the measuring thread,
+   * writing results and checkpoints). fraction = recordSeconds / trainSeconds.
+   * measureSeconds: CPU time the measuring itself took (on its own thread).
+   */
   readonly overhead: {
     readonly recordSeconds: number;
     readonly trainSeconds: number;
     readonly fraction: number;
+    readonly measureSeconds: number;
   };
   readonly layers: LayerResult[];
   readonly maps: ActivationMap[];
@@ -305,6 +316,7 @@ function checkModel(c: Checker, v: Json, path: string): ModelResult {
       recordSeconds: c.num(ov.recordSeconds, `${path}.overhead.recordSeconds`, 0),
       trainSeconds: c.num(ov.trainSeconds, `${path}.overhead.trainSeconds`, 0),
       fraction: c.num(ov.fraction, `${path}.overhead.fraction`, 0),
+      measureSeconds: c.num(ov.measureSeconds, `${path}.overhead.measureSeconds`, 0),
     },
     layers,
     maps,
@@ -328,9 +340,12 @@ export function validateResults(v: unknown, where = 'results.json'): StudyResult
     batch: c.int(cf.batch, 'config.batch', 1),
     seed: c.int(cf.seed, 'config.seed'),
     steps: c.int(cf.steps, 'config.steps'),
+    lr: c.num(cf.lr, 'config.lr', 0),
+    momentum: c.num(cf.momentum, 'config.momentum', 0),
+    weightDecay: c.num(cf.weightDecay, 'config.weightDecay', 0),
     zlib: {
       level: c.int(z.level, 'config.zlib.level'),
-      sampleImages: c.int(z.sampleImages, 'config.zlib.sampleImages', 1),
+      sampleBytes: c.int(z.sampleBytes, 'config.zlib.sampleBytes', 4),
     },
     rle: Object.fromEntries(Object.entries(rle).map(([k, x]) => [k, c.num(x, `config.rle.${k}`)])),
     backend: c.str(cf.backend, 'config.backend'),

@@ -6,6 +6,7 @@ import { registerDemo } from './demo.js';
 import { registerInspect } from './inspect.js';
 import { registerModels } from './models.js';
 import { registerSimulate } from './simulate.js';
+import { registerStudy } from './study.js';
 
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerInspect(program);
   registerModels(program);
   registerSimulate(program);
+  registerStudy(program);
 }

@@ -1,0 +1,248 @@
+/**
+ * `cdma study`: the activation sparsity and compressibility study. Trains
+ * each network (its -small variant) and records, every K steps, the density
+ * and the exact compressed size under ZVC, RLE and zlib in NCHW, NHWC and
+ * CHWN of every saved activation and ReLU output; or measures a pretrained
+ * TensorFlow.js Layers model on a folder of images. Writes DIR/results.json
+ * (docs/STUDY.md) and DIR/report.html.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { InvalidArgumentError } from '../../errors.js';
+import { DATASET_SPEC_HELP } from '../../data/source.js';
+import { parseBackendName } from '../../nn/backend.js';
+import { buildStudyReport } from '../../report/study-report.js';
+import { readResults, type StudyResults } from '../../study/results.js';
+import { runStudy } from '../../study/runner.js';
+import { runTfjsStudy } from '../../study/tfjs-model.js';
+import { createProgress } from '../progress.js';
+
+export const PAPER_MODELS = 'alexnet,overfeat,nin,vgg16,squeezenet,googlenet';
+
+interface StudyCliOptions {
+  models: string;
+  dataset: string;
+  steps?: string;
+  epochs?: string;
+  every: string;
+  batch?: string;
+  lr: string;
+  momentum: string;
+  weightDecay: string;
+  seed: string;
+  backend: string;
+  limit?: string;
+  out: string;
+  fresh?: boolean;
+  tfjsModel?: string;
+  images?: string;
+  maxImages: string;
+  inputRange: string;
+  zlibLevel: string;
+  zlibSample: string;
+  maps: string;
+  mapLayers: string;
+  mapChannels: string;
+  threads: boolean;
+  reportOnly?: boolean;
+  quiet?: boolean;
+}
+
+function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(
+      `${flag} must be an integer from ${min} to ${max}, got '${text}'`,
+    );
+  }
+  return n;
+}
+
+function real(flag: string, text: string, min: number): number {
+  const n = text.trim() === '' ? NaN : Number(text);
+  if (!Number.isFinite(n) || n < min)
+    throw new InvalidArgumentError(`${flag} must be a number >= ${min}, got '${text}'`);
+  return n;
+}
+
+function range(text: string): [number, number] {
+  const parts = text.split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[0] === parts[1]) {
+    throw new InvalidArgumentError(
+      `--input-range must be LO,HI (two different numbers), got '${text}'`,
+    );
+  }
+  return [parts[0], parts[1]];
+}
+
+async function writeReport(results: StudyResults, dir: string): Promise<string> {
+  const path = join(dir, 'report.html');
+  writeFileSync(path, await buildStudyReport(results, dir));
+  return path;
+}
+
+function summaryLines(results: StudyResults): string[] {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const f = (x: number) => x.toFixed(2);
+  return results.models.map((m) => {
+    const r = m.ratios;
+    const ds = m.densitySeries;
+    const move = ds.length > 1 ? ` (${pct(ds[0])} -> ${pct(ds[ds.length - 1])})` : '';
+    return (
+      `${m.model.padEnd(18)} ${m.status === 'complete' ? '' : `[${m.stepsDone}/${m.stepsPlanned}] `}density ${pct(m.density)}${move}` +
+      ` | zvc ${f(r.zvc.nchw)} | rle ${f(r.rle.nchw)}/${f(r.rle.nhwc)}/${f(r.rle.chwn)} | zlib ${f(r.zlib.nchw)}/${f(r.zlib.nhwc)}/${f(r.zlib.chwn)}` +
+      (m.overhead.trainSeconds > 0 && results.config.mode === 'training'
+        ? ` | recording ${pct(m.overhead.fraction)} of step time`
+        : '')
+    );
+  });
+}
+
+async function run(o: StudyCliOptions): Promise<void> {
+  const say = (line: string) => {
+    if (!o.quiet) process.stderr.write(`${line}\n`);
+  };
+  if (o.reportOnly) {
+    const results = readResults(join(o.out, 'results.json'));
+    say(`wrote ${await writeReport(results, o.out)}`);
+    return;
+  }
+  const backend = parseBackendName(o.backend);
+  const common = {
+    backend,
+    out: o.out,
+    zlibLevel: integer('--zlib-level', o.zlibLevel, 0, 9),
+    zlibSampleBytes: integer('--zlib-sample', o.zlibSample, 4),
+    maps: integer('--maps', o.maps, 0, 64),
+    mapLayers: integer('--map-layers', o.mapLayers, 0, 1024),
+    mapChannels: integer('--map-channels', o.mapChannels, 1, 1024),
+    threads: o.threads,
+    log: say,
+  };
+  let results: StudyResults;
+  let interrupted = false;
+  if (o.tfjsModel !== undefined || o.images !== undefined) {
+    if (o.tfjsModel === undefined || o.images === undefined) {
+      throw new InvalidArgumentError('--tfjs-model and --images go together: pass both');
+    }
+    results = (
+      await runTfjsStudy({
+        ...common,
+        modelPath: o.tfjsModel,
+        imagesDir: o.images,
+        batch: integer('--batch', o.batch ?? '16', 1, 65536),
+        maxImages: integer('--max-images', o.maxImages, 1),
+        inputRange: range(o.inputRange),
+      })
+    ).results;
+  } else {
+    if (o.steps !== undefined && o.epochs !== undefined)
+      throw new InvalidArgumentError('give --steps or --epochs, not both');
+    const controller = new AbortController();
+    let hits = 0;
+    const onSigint = () => {
+      hits++;
+      if (hits > 1) process.exit(130);
+      say(
+        '\ninterrupted: saving at the next step so that the same command resumes (Ctrl-C again to quit at once)',
+      );
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const outcome = await runStudy({
+        ...common,
+        models: o.models
+          .split(',')
+          .map((m) => m.trim())
+          .filter((m) => m !== ''),
+        dataset: o.dataset,
+        steps: o.epochs === undefined ? integer('--steps', o.steps ?? '300', 1) : undefined,
+        epochs: o.epochs === undefined ? undefined : integer('--epochs', o.epochs, 1),
+        every: integer('--every', o.every, 1),
+        batch: integer('--batch', o.batch ?? '64', 1, 65536),
+        lr: real('--lr', o.lr, Number.MIN_VALUE),
+        momentum: real('--momentum', o.momentum, 0),
+        weightDecay: real('--weight-decay', o.weightDecay, 0),
+        seed: integer('--seed', o.seed, 0, 2 ** 32 - 1),
+        limit: o.limit === undefined ? undefined : integer('--limit', o.limit, 1),
+        fresh: o.fresh ?? false,
+        signal: controller.signal,
+        progress: (model, total) =>
+          createProgress({ total, label: model, unit: 'step', quiet: o.quiet }),
+      });
+      results = outcome.results;
+      interrupted = outcome.interrupted;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  }
+  const report = await writeReport(results, o.out);
+  for (const line of summaryLines(results)) process.stdout.write(`${line}\n`);
+  say(`wrote ${join(o.out, 'results.json')} and ${report}`);
+  if (interrupted) say(`interrupted; run the same command again to resume from ${o.out}`);
+}
+
+export function registerStudy(program: Command): void {
+  program
+    .command('study')
+    .summary('activation sparsity and compressibility study, with an HTML report')
+    .description(
+      'Measure how sparse and how compressible activations are.\n\n' +
+        'Training mode (default): trains each network and, every K steps, records for every saved\n' +
+        'activation and every ReLU output its density, its exact compressed size under ZVC, RLE and\n' +
+        'zlib in NCHW, NHWC and CHWN, and zero-pattern descriptors. Each name in --models maps to\n' +
+        "the network's -small variant (alexnet -> alexnet-small): the scaled networks for 28x28 /\n" +
+        '32x32 inputs that train on this machine (a CPU) in minutes; the ImageNet-size ones do not.\n' +
+        'Interrupt with Ctrl-C and run the same command again to resume from DIR.\n\n' +
+        'Inference mode: --tfjs-model path/model.json --images DIR measures the activations of a\n' +
+        'pretrained TensorFlow.js Layers model on a folder of images, with the same per-layer table.\n\n' +
+        'Writes DIR/results.json (schema: docs/STUDY.md) and DIR/report.html (opens offline).',
+    )
+    .requiredOption('--out <dir>', 'folder for results.json, report.html, maps/ and checkpoints/')
+    .option(
+      '--models <list>',
+      'comma-separated networks, each run as its -small variant',
+      PAPER_MODELS,
+    )
+    .option('--dataset <spec>', `training data: ${DATASET_SPEC_HELP}`, 'mnist')
+    .option('--steps <n>', 'training steps per network (default 300)')
+    .option('--epochs <n>', 'passes over the training split per network, instead of --steps')
+    .option('--every <k>', 'record every k steps (and at the last step)', '10')
+    .option('--batch <n>', 'images per step (training: default 64; inference: default 16)')
+    .option('--lr <x>', 'SGD learning rate', '0.01')
+    .option('--momentum <m>', 'SGD momentum', '0.9')
+    .option('--weight-decay <w>', 'L2 weight decay on weights', '0.0005')
+    .option('--seed <s>', 'seed of initialisation, data order and dropout', '1')
+    .option('--backend <name>', 'TensorFlow.js backend: wasm (fast) or cpu (reference)', 'wasm')
+    .option('--limit <n>', 'use at most n training images')
+    .option('--fresh', 'discard what --out holds instead of resuming it')
+    .option('--tfjs-model <path>', 'inference mode: a TensorFlow.js Layers model.json')
+    .option('--images <dir>', 'inference mode: folder of PNG/JPEG images')
+    .option('--max-images <n>', 'inference mode: use at most n images (by file name)', '256')
+    .option(
+      '--input-range <lo,hi>',
+      'inference mode: pixel values 0..255 map linearly onto [lo, hi]',
+      '0,1',
+    )
+    .option('--zlib-level <l>', 'DEFLATE level of the zlib measurements (0-9)', '6')
+    .option(
+      '--zlib-sample <bytes>',
+      "zlib compresses at most this prefix of each layout's stream of a tensor",
+      '262144',
+    )
+    .option(
+      '--maps <n>',
+      'recorded steps (batches) that get activation-map images, per network',
+      '4',
+    )
+    .option('--map-layers <n>', 'tensors per network that get activation maps', '16')
+    .option('--map-channels <n>', 'channels drawn per activation map', '16')
+    .addOption(
+      new Option('--no-threads', 'measure on the training thread instead of a worker thread'),
+    )
+    .option('--report-only', 'only rebuild DIR/report.html from DIR/results.json')
+    .option('--quiet', 'no progress output')
+    .action(async (o: StudyCliOptions) => run(o));
+}

@@ -1,0 +1,272 @@
+/**
+ * `cdma study --tfjs-model path/model.json --images DIR`: the same per-layer
+ * measurements on a pretrained TensorFlow.js Layers model at inference, with
+ * no training. The model is loaded through our file IO handler; every
+ * layer's output is read back for batches of the folder's images (PNG or
+ * JPEG, resized to the model's input, pixels scaled to --input-range), and
+ * each batch counts as one recorded step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { InputFileError, InvalidArgumentError } from '../errors.js';
+import { listDir, readFileChecked, requireDir } from '../data/files.js';
+import { decodeImage } from '../data/image-decode.js';
+import { readImageHeader } from '../data/image-header.js';
+import { resizeBilinear } from '../data/fit.js';
+import { initBackend, type BackendName } from '../nn/backend.js';
+import { RLE_DEFAULTS } from '../codec/rle.js';
+import { ModelAccumulator, type TensorMeasurement } from './aggregate.js';
+import {
+  InlineMeasureService,
+  WorkerMeasureService,
+  type MeasureService,
+} from './measure-service.js';
+import { isDrawable } from './maps.js';
+import { RESULTS_FORMAT, RESULTS_VERSION, type StudyResults } from './results.js';
+import { GENERATOR, type StudyOutcome } from './runner.js';
+import { fileIO } from './tfjs-io.js';
+
+export interface TfjsStudyOptions {
+  /** Path of the Layers model's model.json. */
+  readonly modelPath: string;
+  /** Folder of PNG/JPEG images (not recursive). */
+  readonly imagesDir: string;
+  readonly batch: number;
+  /** Use at most this many images (sorted by name). */
+  readonly maxImages: number;
+  /** Pixel values 0..255 are mapped linearly to [lo, hi]. */
+  readonly inputRange: readonly [number, number];
+  readonly backend: BackendName;
+  readonly out: string;
+  readonly zlibLevel: number;
+  readonly zlibSampleBytes: number;
+  readonly maps: number;
+  readonly mapLayers: number;
+  readonly mapChannels: number;
+  readonly threads: boolean;
+  readonly log?: (line: string) => void;
+}
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+
+interface Target {
+  readonly name: string;
+  readonly kind: string;
+  readonly shape: number[];
+  readonly output: tf.SymbolicTensor;
+}
+
+/** Layers whose single output is [batch, C] or [batch, H, W, C]: the tensors we can measure. */
+function targetsOf(model: tf.LayersModel): { targets: Target[]; skipped: string[] } {
+  const targets: Target[] = [];
+  const skipped: string[] = [];
+  for (const layer of model.layers) {
+    if (layer.getClassName() === 'InputLayer') continue;
+    const out = layer.output;
+    const shape = Array.isArray(out) ? null : out.shape;
+    if (
+      !shape ||
+      Array.isArray(out) ||
+      !shape.slice(1).every((d): d is number => typeof d === 'number' && d > 0)
+    ) {
+      skipped.push(layer.name);
+      continue;
+    }
+    const dims = shape.slice(1) as number[];
+    const perSample =
+      dims.length === 3 ? [dims[2], dims[0], dims[1]] : dims.length === 1 ? dims : null;
+    if (!perSample) {
+      skipped.push(layer.name);
+      continue;
+    }
+    const config = layer.getConfig() as { activation?: unknown };
+    const act =
+      typeof config.activation === 'string' && config.activation !== 'linear'
+        ? `+${config.activation}`
+        : '';
+    targets.push({
+      name: layer.name,
+      kind: `${layer.getClassName()}${act}`,
+      shape: perSample,
+      output: out,
+    });
+  }
+  return { targets, skipped };
+}
+
+/** Decodes, resizes and scales the images: [count, h, w, c] float32. */
+function loadImages(
+  o: TfjsStudyOptions,
+  h: number,
+  w: number,
+  c: 1 | 3,
+): { data: Float32Array; count: number } {
+  requireDir(o.imagesDir, '--images', 'pass a folder of PNG or JPEG images');
+  const files = listDir(o.imagesDir, '--images')
+    .filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()))
+    .slice(0, o.maxImages);
+  if (files.length === 0)
+    throw new InputFileError(`--images: ${o.imagesDir} holds no .png, .jpg or .jpeg file`);
+  const size = h * w * c;
+  const data = new Float32Array(files.length * size);
+  const [lo, hi] = o.inputRange;
+  files.forEach((f, i) => {
+    const path = join(o.imagesDir, f);
+    const bytes = readFileChecked(path, 'image', 64 * 1024 * 1024);
+    const header = readImageHeader(bytes, path);
+    const img = decodeImage(bytes, header, c, path);
+    const fitted = resizeBilinear(
+      { count: 1, pixels: img.pixels, labels: new Uint8Array(1) },
+      c,
+      img.height,
+      img.width,
+      h,
+      w,
+    );
+    for (let k = 0; k < size; k++) data[i * size + k] = lo + ((hi - lo) * fitted.pixels[k]) / 255;
+  });
+  return { data, count: files.length };
+}
+
+export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
+  const log = o.log ?? (() => {});
+  if (!(Number.isSafeInteger(o.batch) && o.batch >= 1))
+    throw new InvalidArgumentError(`--batch must be a positive integer, got ${o.batch}`);
+  const [lo, hi] = o.inputRange;
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo === hi) {
+    throw new InvalidArgumentError(`--input-range must be two different numbers, got ${lo},${hi}`);
+  }
+  await initBackend(o.backend);
+  log(`loading ${o.modelPath}`);
+  let model: tf.LayersModel;
+  try {
+    model = await tf.loadLayersModel(fileIO(o.modelPath));
+  } catch (e) {
+    if (e instanceof InputFileError) throw e;
+    throw new InputFileError(
+      `${o.modelPath}: not a loadable TensorFlow.js Layers model (${(e as Error).message})`,
+    );
+  }
+  const inShape = model.inputs.length === 1 ? model.inputs[0].shape : null;
+  if (
+    !inShape ||
+    inShape.length !== 4 ||
+    ![inShape[1], inShape[2], inShape[3]].every((d) => typeof d === 'number' && d > 0) ||
+    (inShape[3] !== 1 && inShape[3] !== 3)
+  ) {
+    throw new InvalidArgumentError(
+      `${o.modelPath}: the model must take one image input [batch, height, width, 1 or 3], not [${inShape?.join(', ') ?? '?'}]`,
+    );
+  }
+  const [h, w, c] = [inShape[1] as number, inShape[2] as number, inShape[3] as 1 | 3];
+  const { targets, skipped } = targetsOf(model);
+  if (targets.length === 0)
+    throw new InvalidArgumentError(`${o.modelPath}: no layer has an output the study can measure`);
+  if (skipped.length > 0)
+    log(`not measured (output is not [batch, C] or [batch, H, W, C]): ${skipped.join(', ')}`);
+  const probe = tf.model({ inputs: model.inputs, outputs: targets.map((t) => t.output) });
+  const images = loadImages(o, h, w, c);
+  const batches = Math.ceil(images.count / o.batch);
+  log(
+    `${targets.length} layers, ${images.count} images of ${h}x${w}x${c} in ${batches} batches of up to ${o.batch}`,
+  );
+
+  const name = model.name || basename(o.modelPath, '.json');
+  const mapDir = join(o.out, 'maps', name.replace(/[^A-Za-z0-9._-]/g, '_'));
+  rmSync(mapDir, { recursive: true, force: true });
+  mkdirSync(mapDir, { recursive: true });
+  const drawable = targets.filter((t) => isDrawable(t.shape));
+  const drawn = new Set<string>();
+  const k = Math.min(o.mapLayers, drawable.length);
+  for (let i = 0; i < k; i++)
+    drawn.add(drawable[k === 1 ? 0 : Math.round((i * (drawable.length - 1)) / (k - 1))].name);
+  const mapBatches = new Set<number>();
+  const km = Math.min(o.maps, batches);
+  for (let i = 0; i < km; i++)
+    mapBatches.add(km === 1 ? 0 : Math.round((i * (batches - 1)) / (km - 1)));
+
+  const measure = {
+    zlibLevel: o.zlibLevel,
+    zlibSampleBytes: o.zlibSampleBytes,
+    rleParams: { ...RLE_DEFAULTS },
+  };
+  const service: MeasureService = o.threads
+    ? await WorkerMeasureService.start(measure)
+    : new InlineMeasureService(measure);
+  const acc = new ModelAccumulator(name, o.modelPath, batches);
+  const size = h * w * c;
+  const t0 = performance.now();
+  try {
+    for (let b = 0; b < batches; b++) {
+      const n = Math.min(o.batch, images.count - b * o.batch);
+      const x = tf.tensor4d(images.data.subarray(b * o.batch * size, (b * o.batch + n) * size), [
+        n,
+        h,
+        w,
+        c,
+      ]);
+      const outs = probe.predict(x) as tf.Tensor | tf.Tensor[];
+      const list = Array.isArray(outs) ? outs : [outs];
+      const jobs = targets.map((t, i) =>
+        service.measure({
+          data: list[i].dataSync().slice() as Float32Array,
+          batch: n,
+          shape: t.shape,
+          mapChannels: mapBatches.has(b) && drawn.has(t.name) ? o.mapChannels : 0,
+        }),
+      );
+      tf.dispose([x, ...list]);
+      const replies = await Promise.all(jobs);
+      const tensors: TensorMeasurement[] = replies.map((r, i) => ({
+        layer: targets[i].name,
+        kind: targets[i].kind,
+        role: 'output',
+        shape: targets[i].shape,
+        savedFor: [],
+        ...r.measurement,
+      }));
+      acc.addStep({ step: b, loss: null, accuracy: null, tensors });
+      replies.forEach((r, i) => {
+        if (!r.map) return;
+        const file = `${targets[i].name.replace(/[^A-Za-z0-9._-]/g, '_')}-${i}-s${b}.png`;
+        writeFileSync(join(mapDir, file), r.map.png);
+        acc.addMap({
+          layer: targets[i].name,
+          step: b,
+          file: `maps/${basename(mapDir)}/${file}`,
+          channels: r.map.channels,
+          density: r.map.density,
+        });
+      });
+    }
+  } finally {
+    await service.close();
+    model.dispose();
+  }
+  acc.addTime((performance.now() - t0) / 1000, 0, service.busyMs / 1000);
+  const results: StudyResults = {
+    format: RESULTS_FORMAT,
+    version: RESULTS_VERSION,
+    generator: GENERATOR,
+    config: {
+      mode: 'inference',
+      dataset: o.imagesDir,
+      every: 1,
+      batch: o.batch,
+      seed: 0,
+      steps: batches,
+      lr: 0,
+      momentum: 0,
+      weightDecay: 0,
+      zlib: { level: o.zlibLevel, sampleBytes: o.zlibSampleBytes },
+      rle: { ...RLE_DEFAULTS },
+      backend: o.backend,
+    },
+    models: [acc.result(batches, 'complete')],
+  };
+  const resultsPath = join(o.out, 'results.json');
+  writeFileSync(`${resultsPath}.tmp`, `${JSON.stringify(results, null, 1)}\n`);
+  renameSync(`${resultsPath}.tmp`, resultsPath);
+  return { results, interrupted: false, resultsPath };
+}
