@@ -31,6 +31,8 @@ interface Args {
   quick: boolean;
   out: string;
   runs: number;
+  /** Only contenders whose name contains this (memcpy always runs). */
+  only?: string;
 }
 
 /** One codec under test: encode returns the payload; decode fills `out` (raw size). */
@@ -67,11 +69,13 @@ function parseArgs(argv: string[]): Args {
     if (v === '--quick') a.quick = true;
     else if (v === '--out') a.out = argv[++i] ?? a.out;
     else if (v === '--runs') a.runs = Math.max(1, Number(argv[++i]) || 5);
+    else if (v === '--only') a.only = argv[++i];
     else if (v === '--help' || v === '-h') {
       process.stdout.write(
-        'usage: npm run bench:codecs -- [--quick] [--runs N] [--out FILE]\n' +
+        'usage: npm run bench:codecs -- [--quick] [--runs N] [--only NAME] [--out FILE]\n' +
           '  --quick    1 MiB tensors and 2 runs (a smoke test, not a measurement)\n' +
           '  --runs N   timed runs per measurement after one warm-up (default 5)\n' +
+          '  --only S   only the contenders whose name contains S (memcpy always runs)\n' +
           '  --out FILE where to write the JSON results (default bench/results/codecs.json)\n',
       );
       process.exit(0);
@@ -317,8 +321,10 @@ function main(): void {
   const shape: [number, number, number, number] = [1, maps, 56, 56];
   const bytes = maps * 56 * 56 * 4;
   const skipped: string[] = [];
-  const contenders = [...cdmaContenders(bytes), ...loadPeers(skipped)];
-  if (!contenders.some((c) => c.name.startsWith('zvc wasm')))
+  const contenders = [...cdmaContenders(bytes), ...loadPeers(skipped)].filter(
+    (c) => args.only === undefined || c.name.includes(args.only),
+  );
+  if (ZvcWasm.create() === undefined)
     skipped.push(
       'zvc wasm: no WebAssembly SIMD here or build/wasm/zvc.wasm missing (npm run build)',
     );
@@ -356,6 +362,10 @@ function main(): void {
   }
   const checks = targets(rows, generalNames);
   process.stdout.write(`${markdown(rows)}\n\n`);
+  if (args.quick)
+    process.stdout.write(
+      '(--quick: 1 MiB tensors fit in cache; a smoke test, not a measurement)\n',
+    );
   for (const c of checks)
     process.stdout.write(`- ${c.met ? 'met' : 'NOT met'}: ${c.codec}: ${c.target} (${c.detail})\n`);
   for (const s of skipped) process.stdout.write(`- skipped ${s}\n`);
