@@ -283,6 +283,7 @@ function targets(rows: Row[], generalNames: Set<string>): TargetCheck[] {
       detail: `worst ${f2(dec)}x`,
     });
   }
+  if (!rows.some((r) => generalNames.has(r.codec))) return checks;
   for (const codec of ['zvc wasm (in heap)', 'zvc wasm (Uint8Array API)']) {
     const details: string[] = [];
     let met = true;
