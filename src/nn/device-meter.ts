@@ -4,9 +4,10 @@
  * saved-tensor store's own reference) would count twice; here a buffer
  * counts once, from the moment the executor sees a tensor on it until the
  * backend frees it (whoever held the last reference: the executor or the
- * store). Parameters, gradients, optimiser slots and batchnorm buffers are
- * read from their holders at each measurement (a Variable's buffer changes
- * on every assign).
+ * store). Parameters, their gradients, optimiser slots and batchnorm
+ * buffers are read from their holders at each measurement (a Variable's
+ * buffer changes on every assign); they never share a buffer with each
+ * other or with an activation, so they are simply added.
  */
 import type { DataId, KernelBackend, Tensor } from '@tensorflow/tfjs';
 import type { Buffer, Param } from './param.js';
@@ -20,36 +21,29 @@ export class DeviceMeter {
     private readonly buffers: readonly Buffer[],
   ) {}
 
+  /** Counts t's buffer until the backend frees it. Not for parameters or their gradients. */
   track(t: Tensor | null | undefined): void {
     if (!t || t.isDisposed || this.seen.has(t.dataId)) return;
     this.seen.set(t.dataId, t.size * bytesPerElement(t.dtype));
   }
 
   current(): number {
-    const counted = new Set<DataId>();
     let sum = 0;
-    const add = (t: Tensor | null): void => {
-      if (!t || t.isDisposed || counted.has(t.dataId)) return;
-      counted.add(t.dataId);
-      sum += t.size * bytesPerElement(t.dtype);
-    };
     for (const p of this.params) {
-      add(p.value);
-      add(p.grad);
-      for (const s of p.slots) add(s);
+      sum += bytesOf(p.value) + bytesOf(p.grad);
+      for (const s of p.slots) sum += bytesOf(s);
     }
-    for (const b of this.buffers) add(b.value);
+    for (const b of this.buffers) sum += bytesOf(b.value);
     for (const [id, bytes] of this.seen) {
-      if (counted.has(id)) continue;
-      if (this.backend.refCount(id) <= 0) {
-        this.seen.delete(id);
-        continue;
-      }
-      counted.add(id);
-      sum += bytes;
+      if (this.backend.refCount(id) > 0) sum += bytes;
+      else this.seen.delete(id);
     }
     return sum;
   }
+}
+
+function bytesOf(t: Tensor | null): number {
+  return t && !t.isDisposed ? t.size * bytesPerElement(t.dtype) : 0;
 }
 
 function bytesPerElement(dtype: string): number {

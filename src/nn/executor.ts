@@ -205,12 +205,6 @@ export class Executor {
     return (n + a.params) * 4;
   }
 
-  private sample(): number {
-    const now = this.meter.current();
-    if (now > this.peak) this.peak = now;
-    return now;
-  }
-
   /** Forward + backward on a batch (images NHWC float32, labels class ids); leaves gradients in params[i].grad. */
   async trainStep(
     images: Tensor4D,
@@ -224,10 +218,12 @@ export class Executor {
     st.scratch.add(labelsT);
     this.meter.track(images);
     this.meter.track(labelsT);
-    let stepPeak = this.sample();
-    const mark = (): void => {
-      stepPeak = Math.max(stepPeak, this.sample());
+    let stepPeak = 0;
+    const note = (inUse: number): void => {
+      stepPeak = Math.max(stepPeak, inUse);
+      this.peak = Math.max(this.peak, inUse);
     };
+    note(this.meter.current());
     const ctx = { training: true, seed: this.seed, step, labels: labelsT };
     let loss: Tensor | null = null;
     let correct: Tensor | null = null;
@@ -267,11 +263,11 @@ export class Executor {
             st.saved[i].push({ role, handle });
           }
         }
+        note(this.meter.current());
         if (r.mask) {
           r.mask.dispose();
           st.scratch.delete(r.mask);
         }
-        mark();
         if (i > 0) {
           for (const j of this.graph.inputs[i]) {
             if (--remaining[j] === 0) {
@@ -289,8 +285,7 @@ export class Executor {
       for (let i = n - 1; i > 0; i--) {
         if (!this.graph.needsBackward[i]) continue;
         await this.store.beginBackward?.(i);
-        await this.backwardLayer(i, st, batch, labelsT);
-        mark();
+        note(await this.backwardLayer(i, st, batch, labelsT));
         await this.store.endBackward?.(i);
       }
       await this.store.endStep?.(step);
@@ -315,7 +310,7 @@ export class Executor {
     st: StepState,
     batch: number,
     labels: Tensor,
-  ): Promise<void> {
+  ): Promise<number> {
     const layer = this.layers[i];
     const dy = st.grads[i];
     st.grads[i] = null;
@@ -344,13 +339,16 @@ export class Executor {
       needInputGrad: this.graph.needInputGrad[i],
       labels,
     });
-    for (const g of [...r.inputGrads, ...r.paramGrads]) {
+    for (const g of r.inputGrads) {
       if (g) {
         st.scratch.add(g);
         this.meter.track(g);
       }
     }
-    this.sample();
+    for (const g of r.paramGrads) st.scratch.add(g);
+    // The peak of this layer: everything it consumed is still alive, and its
+    // parameter gradients are not in the parameters yet.
+    const inUse = this.meter.current() + r.paramGrads.reduce((a, g) => a + g.size * 4, 0);
     // Free what this layer's backward consumed, then hand its results on.
     for (const t of [dy, ...Object.values(saved), ...st.states[i]]) {
       if (!t) continue;
@@ -384,6 +382,7 @@ export class Executor {
       p.grad?.dispose();
       p.grad = g;
     });
+    return inUse;
   }
 
   /** Forward only (inference mode: dropout off, batchnorm running statistics); saves nothing. */
@@ -418,7 +417,7 @@ export class Executor {
         for (const t of r.state ?? []) t.dispose();
         if (r.loss) st.scratch.add((loss = r.loss));
         if (r.correct) st.scratch.add((correct = r.correct));
-        this.sample();
+        this.peak = Math.max(this.peak, this.meter.current());
         if (i > 0) {
           for (const j of this.graph.inputs[i]) {
             if (--remaining[j] === 0) {

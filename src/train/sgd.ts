@@ -1,14 +1,17 @@
 /**
  * SGD with momentum and weight decay (PyTorch's formulation):
- *   g = grad + weightDecay * w   (weights only: Param.decay)
- *   v = momentum * v + g         (v starts at g; no v when momentum is 0)
- *   w = w - lr * v
- * step() consumes the gradients the executor left: it disposes each and sets
- * Param.grad to null. The momentum buffers live in Param.slots, so the
- * executor counts them in its device bytes; dispose() frees them.
+ *   d = grad + weightDecay * w   (weights only: Param.decay)
+ *   v = momentum * v + d         (v starts at d; no v when momentum is 0)
+ *   w = w - lr * v               (w - lr * d without momentum)
+ * Each parameter's update is one kernel (CdmaSgdUpdate, registered by
+ * initBackend for wasm and cpu). step() consumes the gradients the executor
+ * left: it disposes each and sets Param.grad to null. The momentum buffers
+ * live in Param.slots, so the executor counts them in its device bytes;
+ * dispose() frees them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
+import { SGD_UPDATE, type SgdUpdateAttrs } from '../nn/kernels/SgdUpdate.js';
 import type { Param } from '../nn/param.js';
 
 export interface SgdOptions {
@@ -45,21 +48,23 @@ export class Sgd {
       const grad = p.grad;
       if (!grad) continue;
       p.grad = null;
-      const { value } = p;
-      const decay = p.decay && this.weightDecay > 0 ? this.weightDecay : 0;
-      tf.tidy(() => {
-        let g: tf.Tensor = decay > 0 ? tf.add(grad, tf.mul(value, decay)) : grad;
-        if (this.momentum > 0) {
-          const v = p.slots[0];
-          const next = v ? tf.add(tf.mul(v, this.momentum), g) : tf.clone(g);
-          tf.keep(next);
-          v?.dispose();
-          p.slots[0] = next;
-          this.owned.add(p);
-          g = next;
-        }
-        value.assign(tf.sub(value, tf.mul(g, this.lr)));
-      });
+      const v = this.momentum > 0 ? p.slots[0] : undefined;
+      const attrs: SgdUpdateAttrs = {
+        lr: this.lr,
+        momentum: this.momentum,
+        weightDecay: p.decay ? this.weightDecay : 0,
+        first: !v,
+      };
+      const inputs: tf.NamedTensorMap = { w: p.value, g: grad };
+      if (v) inputs.v = v;
+      const outs = tf.engine().runKernel(SGD_UPDATE, inputs, attrs as never) as tf.Tensor[];
+      p.value.assign(outs[0]);
+      outs[0].dispose();
+      if (this.momentum > 0) {
+        v?.dispose();
+        p.slots[0] = outs[1];
+        this.owned.add(p);
+      }
       grad.dispose();
     }
   }

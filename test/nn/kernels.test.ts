@@ -67,6 +67,9 @@ const CONV_CASES: [Shape4, Shape4, [number, number], Pad | 'same' | 'valid'][] =
   [[1, 6, 7, 2], [2, 2, 2, 2], [3, 3], pad4(2, 2, 2, 1)],
   [[2, 5, 6, 3], [3, 2, 3, 2], [1, 2], 'same'],
   [[1, 5, 5, 1], [3, 3, 1, 1], [1, 1], pad4(0, 0, 0, 0)],
+  // Batches past one chunk of Conv2DBackpropFilter's batch split, the last one short.
+  [[37, 5, 5, 2], [3, 3, 2, 3], [2, 2], pad4(1, 1, 1, 1)],
+  [[32, 4, 4, 3], [3, 3, 3, 2], [1, 1], 'same'],
 ];
 
 describe('fast wasm kernels match the cpu backend', () => {
@@ -178,6 +181,33 @@ describe('fast wasm kernels match the cpu backend', () => {
     test(`Slice ${shape} from ${begin} size ${size}`, async () => {
       const [w, c] = await onBoth([data(shape, 6)], ([x]) => tf.slice(x, begin, size));
       assertClose(w, c, 'slice');
+    });
+  }
+
+  const POOLS: [Shape4, [number, number], [number, number], Pad][] = [
+    [[2, 6, 6, 3], [3, 3], [2, 2], pad4(0, 1, 0, 1)],
+    [[1, 7, 5, 4], [2, 3], [1, 2], pad4(1, 0, 1, 1)],
+    [[2, 8, 8, 2], [2, 2], [2, 2], pad4(0, 0, 0, 0)],
+  ];
+  for (const [xs, filterSize, strides, pad] of POOLS) {
+    test(`MaxPoolGrad x ${xs} window ${filterSize} stride ${strides}, with ties`, async () => {
+      // ReLU'd data: many windows are all zeros, so the first maximum must win.
+      const x = data(xs, 9);
+      x.values.forEach((v, i) => (x.values[i] = Math.max(0, v - 0.3)));
+      await initBackend('cpu');
+      const outShape = tf.maxPool(tf.zeros(xs) as tf.Tensor4D, filterSize, strides, pad).shape;
+      const dy = data(outShape, 10);
+      const [w, c] = await onBoth([x, dy], ([xt, dyt]) => {
+        const y = tf.maxPool(xt as tf.Tensor4D, filterSize, strides, pad);
+        return tf
+          .engine()
+          .runKernel(
+            'MaxPoolGrad',
+            { dy: dyt, input: xt, output: y },
+            { filterSize, strides, pad },
+          ) as tf.Tensor;
+      });
+      assertClose(w, c, 'dx');
     });
   }
 

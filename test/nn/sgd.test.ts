@@ -1,5 +1,5 @@
 /** SGD with momentum and weight decay against the formula, step by step. */
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../src/errors.js';
@@ -13,45 +13,48 @@ function param(name: string, values: number[], decay: boolean): Param {
 
 describe('Sgd', () => {
   before(() => initBackend('wasm'));
+  after(() => initBackend('wasm'));
 
-  test('momentum and decay follow v = m v + (g + wd w), w -= lr v; grads are consumed', () => {
-    const lr = 0.1;
-    const m = 0.9;
-    const wd = 0.01;
-    const w = param('l/weight', [1, -2], true);
-    const b = param('l/bias', [0.5, 0.5], false);
-    const sgd = new Sgd({ lr, momentum: m, weightDecay: wd });
-    const grads = [
-      [0.3, -0.1],
-      [0.2, 0.4],
-    ];
-    let ew = [1, -2];
-    let eb = [0.5, 0.5];
-    let vw = [0, 0];
-    let vb = [0, 0];
-    for (let s = 0; s < 3; s++) {
-      const gw = grads[s % 2];
-      const gb = grads[(s + 1) % 2];
-      w.grad = tf.tensor1d(gw);
-      b.grad = tf.tensor1d(gb);
-      const consumed = [w.grad, b.grad];
-      sgd.step([w, b]);
-      assert.ok(consumed.every((t) => t.isDisposed));
-      assert.equal(w.grad, null);
-      vw = vw.map((v, i) => (s === 0 ? 0 : m * v) + gw[i] + wd * ew[i]);
-      vb = vb.map((v, i) => (s === 0 ? 0 : m * v) + gb[i]);
-      ew = ew.map((x, i) => x - lr * vw[i]);
-      eb = eb.map((x, i) => x - lr * vb[i]);
-      Array.from(w.value.dataSync()).forEach((x, i) => assert.ok(Math.abs(x - ew[i]) < 1e-6));
-      Array.from(b.value.dataSync()).forEach((x, i) => assert.ok(Math.abs(x - eb[i]) < 1e-6));
-    }
-    assert.equal(w.slots.length, 1);
-    const before = tf.memory().numTensors;
-    sgd.dispose();
-    assert.equal(tf.memory().numTensors, before - 2);
-    assert.deepEqual(w.slots, []);
-    tf.dispose([w.value, b.value]);
-  });
+  for (const backend of ['wasm', 'cpu'] as const)
+    test(`momentum and decay follow v = m v + (g + wd w), w -= lr v; grads are consumed (${backend})`, async () => {
+      await initBackend(backend);
+      const lr = 0.1;
+      const m = 0.9;
+      const wd = 0.01;
+      const w = param('l/weight', [1, -2], true);
+      const b = param('l/bias', [0.5, 0.5], false);
+      const sgd = new Sgd({ lr, momentum: m, weightDecay: wd });
+      const grads = [
+        [0.3, -0.1],
+        [0.2, 0.4],
+      ];
+      let ew = [1, -2];
+      let eb = [0.5, 0.5];
+      let vw = [0, 0];
+      let vb = [0, 0];
+      for (let s = 0; s < 3; s++) {
+        const gw = grads[s % 2];
+        const gb = grads[(s + 1) % 2];
+        w.grad = tf.tensor1d(gw);
+        b.grad = tf.tensor1d(gb);
+        const consumed = [w.grad, b.grad];
+        sgd.step([w, b]);
+        assert.ok(consumed.every((t) => t.isDisposed));
+        assert.equal(w.grad, null);
+        vw = vw.map((v, i) => (s === 0 ? 0 : m * v) + gw[i] + wd * ew[i]);
+        vb = vb.map((v, i) => (s === 0 ? 0 : m * v) + gb[i]);
+        ew = ew.map((x, i) => x - lr * vw[i]);
+        eb = eb.map((x, i) => x - lr * vb[i]);
+        Array.from(w.value.dataSync()).forEach((x, i) => assert.ok(Math.abs(x - ew[i]) < 1e-6));
+        Array.from(b.value.dataSync()).forEach((x, i) => assert.ok(Math.abs(x - eb[i]) < 1e-6));
+      }
+      assert.equal(w.slots.length, 1);
+      const before = tf.memory().numTensors;
+      sgd.dispose();
+      assert.equal(tf.memory().numTensors, before - 2);
+      assert.deepEqual(w.slots, []);
+      tf.dispose([w.value, b.value]);
+    });
 
   test('without momentum it keeps no state; parameters without a gradient are left alone', () => {
     const w = param('l/weight', [1, 2], true);

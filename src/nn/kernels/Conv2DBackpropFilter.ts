@@ -1,8 +1,14 @@
 /**
- * dW for NHWC convolution, which tfjs-backend-wasm 4.22 lacks, as one forward
- * convolution: dW[kh,kw,ci,co] = sum_{n,oh,ow} x[n, oh*s+kh-p, ow*s+kw-p, ci] dy[n,oh,ow,co]
+ * dW for NHWC convolution, which tfjs-backend-wasm 4.22 lacks, as forward
+ * convolutions: dW[kh,kw,ci,co] = sum_{n,oh,ow} x[n, oh*s+kh-p, ow*s+kw-p, ci] dy[n,oh,ow,co]
  * is a convolution of x^T ([ci,H,W,n]: batch ci, channels n) with the filter
  * dy^T ([oh,ow,n,co]) at dilation = the forward stride.
+ *
+ * That convolution has a tiny output (kh*kw*ci x co) and a huge reduction
+ * (n*oh*ow), so XNNPACK streams its whole "filter" (all of dY) once per
+ * block of outputs. Splitting the batch into chunks of BATCH_CHUNK examples
+ * and summing the chunks' results keeps each chunk's dY in cache: 1.2-2x
+ * faster on the -small models' layers at batch 64.
  */
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs';
 import type {
@@ -17,7 +23,10 @@ import { type BaseKernels, WasmOps } from './wasm-ops.js';
 
 type Shape4 = [number, number, number, number];
 
-export function conv2DBackpropFilterConfig(base: BaseKernels): KernelConfig {
+/** Examples per partial convolution (see above). */
+export const BATCH_CHUNK = 16;
+
+export function conv2DBackpropFilterConfig(base: BaseKernels, chunk = BATCH_CHUNK): KernelConfig {
   const kernelFunc = (args: {
     inputs: Conv2DBackpropFilterInputs;
     backend: BackendWasm;
@@ -45,16 +54,28 @@ export function conv2DBackpropFilterConfig(base: BaseKernels): KernelConfig {
     // the forward pass never reached the last rows/columns: compute more, slice.
     const bottom = kh + (info.outHeight - 1) * sh - info.inHeight - top;
     const right = kw + (info.outWidth - 1) * sw - info.inWidth - left;
-    const xT = ops.transpose(x, [3, 1, 2, 0]);
-    const dyT = ops.transpose(dy, [1, 2, 0, 3]);
-    const g = ops.conv2d(
-      xT,
-      dyT,
-      [1, 1],
-      [sh, sw],
-      [top, Math.max(0, bottom), left, Math.max(0, right)],
-    );
-    ops.free(xT, dyT);
+    const pads = [top, Math.max(0, bottom), left, Math.max(0, right)] as const;
+    const n = x.shape[0];
+    let g: TensorInfo | null = null;
+    for (let from = 0; from < n; from += chunk) {
+      const size = Math.min(chunk, n - from);
+      const xj = size === n ? x : ops.slice(x, [from, 0, 0, 0], [size, ...x.shape.slice(1)]);
+      const dyj = size === n ? dy : ops.slice(dy, [from, 0, 0, 0], [size, ...dy.shape.slice(1)]);
+      const xT = ops.transpose(xj, [3, 1, 2, 0]);
+      const dyT = ops.transpose(dyj, [1, 2, 0, 3]);
+      if (xj !== x) ops.free(xj);
+      if (dyj !== dy) ops.free(dyj);
+      const part = ops.conv2d(xT, dyT, [1, 1], [sh, sw], pads);
+      ops.free(xT, dyT);
+      if (g) {
+        const sum = ops.run('Add', { a: g, b: part });
+        ops.free(g, part);
+        g = sum;
+      } else {
+        g = part;
+      }
+    }
+    if (!g) throw new Error('Conv2DBackpropFilter: empty batch');
     let gk = g;
     if (g.shape[1] !== kh || g.shape[2] !== kw) {
       gk = ops.slice(g, [0, 0, 0, 0], [g.shape[0], kh, kw, g.shape[3]]);

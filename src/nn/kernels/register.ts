@@ -17,6 +17,8 @@ import { AVG_POOL_GRAD_FROM_SHAPE, avgPoolGradFromShapeConfig } from './AvgPoolG
 import { batchMatMulConfig } from './BatchMatMul.js';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.js';
 import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.js';
+import { maxPoolGradConfig } from './MaxPoolGrad.js';
+import { SGD_UPDATE, sgdUpdateConfig } from './SgdUpdate.js';
 import { sliceConfig } from './Slice.js';
 import type { BaseKernels } from './wasm-ops.js';
 
@@ -29,6 +31,7 @@ export const FAST_KERNELS = [
   'Conv2DBackpropInput',
   'BatchMatMul',
   'Slice',
+  'MaxPoolGrad',
 ] as const;
 
 export function fastKernelsRegistered(): boolean {
@@ -54,6 +57,7 @@ export function registerFastKernels(): void {
     conv2DBackpropInputConfig(base),
     batchMatMulConfig(base, bmm),
     sliceConfig(),
+    maxPoolGradConfig(),
   ];
   // The marked one goes last, so a failure part-way leaves a retry possible.
   configs.reverse();
@@ -63,8 +67,10 @@ export function registerFastKernels(): void {
   }
 }
 
-/** Kernels the layers call by name on either backend. */
+/** Kernels the layers and the optimiser call by name on either backend. */
 export function registerLayerKernels(backendName: 'wasm' | 'cpu'): void {
-  if (getKernel(AVG_POOL_GRAD_FROM_SHAPE, backendName)) return;
-  registerKernel(avgPoolGradFromShapeConfig(backendName));
+  if (!getKernel(AVG_POOL_GRAD_FROM_SHAPE, backendName)) {
+    registerKernel(avgPoolGradFromShapeConfig(backendName));
+  }
+  if (!getKernel(SGD_UPDATE, backendName)) registerKernel(sgdUpdateConfig(backendName));
 }

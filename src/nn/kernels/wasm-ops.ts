@@ -69,32 +69,6 @@ export class WasmOps {
     return sliceWasm(this.backend, x, begin, size);
   }
 
-  /** Elements begin, begin+stride, ... (< end) along each axis. */
-  stridedSlice(x: TensorInfo, begin: number[], end: number[], strides: number[]): TensorInfo {
-    return this.run(
-      'StridedSlice',
-      { x },
-      {
-        begin,
-        end,
-        strides,
-        beginMask: 0,
-        endMask: 0,
-        ellipsisMask: 0,
-        newAxisMask: 0,
-        shrinkAxisMask: 0,
-      },
-    );
-  }
-
-  reverse(x: TensorInfo, dims: number[]): TensorInfo {
-    return this.run('Reverse', { x }, { dims });
-  }
-
-  concat(xs: TensorInfo[], axis: number): TensorInfo {
-    return this.run('Concat', xs as unknown as NamedTensorInfoMap, { axis });
-  }
-
   zeros(shape: number[]): TensorInfo {
     const out = this.backend.makeOutput(shape, 'float32');
     this.backend.typedArrayFromHeap(out).fill(0);
