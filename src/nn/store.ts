@@ -6,7 +6,8 @@
  * device; the memory manager (src/memory) implements the same interface to
  * offload, compress and prefetch.
  *
- * Ownership: pack receives its own reference (a tf.clone sharing the data);
+ * Ownership: pack receives its own reference (a same-shape tf.reshape sharing
+ * the data; tf.clone would copy on the wasm backend);
  * the store disposes it whenever it likes (e.g. once offloaded). The device
  * bytes are freed when both the store and the executor dropped theirs.
  * unpack returns a tensor the executor must dispose after use.
