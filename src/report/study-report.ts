@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { htmlPage, renderChart } from './charts.js';
+import { escapeHtml, htmlPage, renderChart, type PageSection } from './charts.js';
 import {
   densityHeatmap,
   densityLine,
@@ -24,10 +24,6 @@ import {
   type StudyResults,
 } from '../study/results.js';
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
-
 function table(head: string[], rows: string[][], cls = ''): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
   const tr = rows
@@ -43,16 +39,26 @@ const perLayout = (t: { nchw: number; nhwc: number; chwn: number }): string =>
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const MAX_MAP_BYTES = 4 * 1024 * 1024;
+/** Rough on-screen width of an activation map. */
+const MAP_DISPLAY_PX = 150;
 
-/** A map PNG under `dir` as a data: URI, or null when it is missing, too large or not a PNG. */
-export function mapDataUri(dir: string, file: string): string | null {
+/** A map PNG under `dir`: a data: URI and its size, or null when it is missing, too large or not a PNG. */
+export function mapImage(
+  dir: string,
+  file: string,
+): { uri: string; width: number; height: number } | null {
   if (!isSafeRelativePath(file)) return null;
   const path = join(dir, file);
   try {
     if (statSync(path).size > MAX_MAP_BYTES) return null;
     const bytes = readFileSync(path);
-    if (bytes.length < 8 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return null;
-    return `data:image/png;base64,${bytes.toString('base64')}`;
+    // Signature, then the IHDR chunk: length, "IHDR", width and height (big-endian).
+    if (bytes.length < 24 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return null;
+    if (bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
+    const width = bytes.readUInt32BE(16);
+    const height = bytes.readUInt32BE(20);
+    if (width < 1 || height < 1 || width > 1 << 16 || height > 1 << 16) return null;
+    return { uri: `data:image/png;base64,${bytes.toString('base64')}`, width, height };
   } catch {
     return null;
   }
@@ -135,11 +141,14 @@ function mapsSection(m: ModelResult, dir: string): string {
     const cells = steps.map((step) => {
       const map = m.maps.find((x) => x.layer === layer && x.step === step);
       if (!map) return '<td></td>';
-      const uri = mapDataUri(dir, map.file);
-      if (!uri) return `<td class="missing">missing image ${escapeHtml(map.file)}</td>`;
+      const img = mapImage(dir, map.file);
+      if (!img) return `<td class="missing">missing image ${escapeHtml(map.file)}</td>`;
       const alt = `${layer} at step ${step}: first ${map.channels} channels, density ${pct(map.density)}`;
+      // Small maps are drawn enlarged, pixels kept sharp.
+      const scale = Math.max(1, Math.min(8, Math.floor(MAP_DISPLAY_PX / img.width)));
       return (
-        `<td><img class="map" src="${uri}" alt="${escapeHtml(alt)}" title="${escapeHtml(alt)}">` +
+        `<td><img class="map" src="${img.uri}" width="${img.width * scale}" height="${img.height * scale}" ` +
+        `style="image-rendering:pixelated" alt="${escapeHtml(alt)}" title="${escapeHtml(alt)}">` +
         `<br><small>density ${pct(map.density)}</small></td>`
       );
     });
@@ -152,16 +161,11 @@ function mapsSection(m: ModelResult, dir: string): string {
   );
 }
 
-export interface ReportSection {
-  readonly title: string;
-  readonly html: string;
-}
-
 async function modelSection(
   results: StudyResults,
   m: ModelResult,
   dir: string,
-): Promise<ReportSection> {
+): Promise<PageSection> {
   if (m.steps.length === 0) {
     return { title: m.model, html: '<p>No step recorded yet.</p>' };
   }
@@ -184,7 +188,7 @@ async function modelSection(
   return { title: m.model, html: parts.join('\n') };
 }
 
-function comparisonSection(results: StudyResults): ReportSection {
+function comparisonSection(results: StudyResults): PageSection {
   const c = compare(results);
   if (!c) return { title: 'Against the paper', html: '<p>No results yet.</p>' };
   const notes = differenceNotes(results, c)
@@ -201,7 +205,7 @@ function comparisonSection(results: StudyResults): ReportSection {
   };
 }
 
-function configSection(results: StudyResults): ReportSection {
+function configSection(results: StudyResults): PageSection {
   const cf = results.config;
   const rows = [
     ['mode', cf.mode],
@@ -229,7 +233,7 @@ function configSection(results: StudyResults): ReportSection {
 
 /** The whole report as one HTML string. `dir` is where the results file and its maps/ live. */
 export async function buildStudyReport(results: StudyResults, dir: string): Promise<string> {
-  const sections: ReportSection[] = [
+  const sections: PageSection[] = [
     {
       title: 'Summary',
       html:

@@ -1,0 +1,140 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { initBackend } from '../../src/nn/backend.js';
+import { fileIO } from '../../src/study/tfjs-io.js';
+import { runTfjsStudy, type TfjsStudyOptions } from '../../src/study/tfjs-model.js';
+import { readResults } from '../../src/study/results.js';
+import { InputFileError } from '../../src/errors.js';
+
+/** Writes n seeded 12x12 RGB PNGs (one a different size, to exercise resizing). */
+function writeImages(dir: string, n: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const side = i === 0 ? 20 : 12;
+    const png = new PNG({ width: side, height: side });
+    for (let p = 0; p < side * side; p++) {
+      png.data[4 * p] = (p * 37 + i * 11) % 256;
+      png.data[4 * p + 1] = (p * 13 + i * 101) % 256;
+      png.data[4 * p + 2] = (p * 7) % 256;
+      png.data[4 * p + 3] = 255;
+    }
+    writeFileSync(join(dir, `img${i}.png`), PNG.sync.write(png));
+  }
+  writeFileSync(join(dir, 'notes.txt'), 'not an image');
+}
+
+function opts(root: string): TfjsStudyOptions {
+  return {
+    modelPath: join(root, 'model', 'model.json'),
+    imagesDir: join(root, 'images'),
+    batch: 2,
+    maxImages: 100,
+    inputRange: [0, 1],
+    backend: 'cpu',
+    out: join(root, 'out'),
+    zlibLevel: 6,
+    zlibSampleBytes: 4096,
+    maps: 2,
+    mapLayers: 2,
+    mapChannels: 4,
+    threads: false,
+  };
+}
+
+test('a saved Layers model is measured layer by layer on a folder of images', async () => {
+  await initBackend('cpu');
+  const root = mkdtempSync(join(tmpdir(), 'cdma-tfjs-study-'));
+  const model = tf.sequential({ name: 'tinynet' });
+  model.add(
+    tf.layers.conv2d({
+      inputShape: [12, 12, 3],
+      filters: 4,
+      kernelSize: 3,
+      activation: 'relu',
+      name: 'conv',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    }),
+  );
+  model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }));
+  model.add(tf.layers.flatten({ name: 'flat' }));
+  model.add(
+    tf.layers.dense({
+      units: 5,
+      name: 'fc',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+    }),
+  );
+  model.add(tf.layers.reLU({ name: 'relu' }));
+  await model.save(fileIO(join(root, 'model', 'model.json')));
+  writeImages(join(root, 'images'), 5);
+
+  const out = await runTfjsStudy(opts(root));
+  const r = readResults(join(root, 'out', 'results.json'));
+  assert.deepEqual(r, out.results);
+  assert.equal(r.config.mode, 'inference');
+  assert.equal(r.config.steps, 3); // 5 images in batches of 2
+  const m = r.models[0];
+  assert.equal(m.model, 'tinynet');
+  assert.deepEqual(
+    m.layers.map((l) => [l.layer, l.kind, l.shape.join('x')]),
+    [
+      ['conv', 'Conv2D+relu', '4x10x10'],
+      ['pool', 'MaxPooling2D', '4x5x5'],
+      ['flat', 'Flatten', '100'],
+      ['fc', 'Dense', '5'],
+      ['relu', 'ReLU', '5'],
+    ],
+  );
+  // The conv layer's density is what the model computes on the same pixels
+  // (batches 1 and 2 hold images 2-3 and 4, all 12x12, so no resizing).
+  const conv = m.layers[0];
+  const probe = tf.model({
+    inputs: model.inputs,
+    outputs: model.getLayer('conv').output as tf.SymbolicTensor,
+  });
+  for (const [step, first, count] of [
+    [1, 2, 2],
+    [2, 4, 1],
+  ]) {
+    const pixels = new Float32Array(count * 12 * 12 * 3);
+    for (let i = 0; i < count; i++) {
+      const png = PNG.sync.read(readFileSync(join(root, 'images', `img${first + i}.png`)));
+      for (let p = 0; p < 144; p++)
+        for (let k = 0; k < 3; k++) pixels[(i * 144 + p) * 3 + k] = png.data[4 * p + k] / 255;
+    }
+    const y = tf.tidy(() => probe.predict(tf.tensor4d(pixels, [count, 12, 12, 3])) as tf.Tensor);
+    const v = y.dataSync();
+    y.dispose();
+    assert.equal(conv.series.density[step], v.filter((x) => x !== 0).length / v.length);
+  }
+  assert.ok(conv.density > 0 && conv.density < 1);
+  assert.ok(conv.ratios.zvc.nchw > 0);
+  assert.equal(m.layers[3].density, 1, 'a linear dense output has no exact zeros');
+  assert.equal(m.maps.length, 2 * 2);
+  for (const map of m.maps) assert.ok(existsSync(join(root, 'out', map.file)));
+});
+
+test('missing images, a model that is not an image model and one-sided options are input errors', async () => {
+  await initBackend('cpu');
+  const root = mkdtempSync(join(tmpdir(), 'cdma-tfjs-study-'));
+  const flat = tf.sequential();
+  flat.add(tf.layers.dense({ inputShape: [7], units: 2 }));
+  await flat.save(fileIO(join(root, 'model', 'model.json')));
+  mkdirSync(join(root, 'images'));
+  await assert.rejects(runTfjsStudy(opts(root)), /must take one image input/);
+  await assert.rejects(
+    runTfjsStudy({ ...opts(root), modelPath: join(root, 'none.json') }),
+    InputFileError,
+  );
+  const conv = tf.sequential();
+  conv.add(tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 1, kernelSize: 1 }));
+  await conv.save(fileIO(join(root, 'model', 'model.json')));
+  await assert.rejects(runTfjsStudy(opts(root)), /holds no \.png, \.jpg or \.jpeg file/);
+  writeFileSync(join(root, 'images', 'broken.png'), 'not a png at all');
+  await assert.rejects(runTfjsStudy(opts(root)), InputFileError);
+});
