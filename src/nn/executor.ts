@@ -174,6 +174,9 @@ export class Executor {
         `images must be [batch, ${h}, ${w}, ${c}] (NHWC) for model ${this.spec.name}, got [${s.join(', ')}]`,
       );
     }
+    if (images.dtype !== 'float32') {
+      throw new InvalidArgumentError(`images must be float32, got ${images.dtype}`);
+    }
     if (labels.length !== s[0]) {
       throw new InvalidArgumentError(`got ${labels.length} labels for a batch of ${s[0]} images`);
     }

@@ -129,24 +129,27 @@ class RecordingStore implements SavedTensorStore {
 describe('executor', () => {
   before(() => initBackend('wasm'));
 
-  test('gradients and loss match autograd over the same forward pass', async () => {
-    const exec = Executor.create(spec, { seed: 11 });
-    const { images, labels } = batch(1);
-    const r = await exec.trainStep(images, labels, 4);
-    const ref = autogradReference(exec, images, labels, 4);
-    assert.ok(
-      Math.abs(r.loss - ref.loss) < 1e-5 * Math.max(1, ref.loss),
-      `loss ${r.loss} vs ${ref.loss}`,
-    );
-    exec.params.forEach((p, i) => {
-      assert.ok(p.grad, `${p.name} has a gradient`);
-      const e = relErr(p.grad, ref.grads[i]);
-      assert.ok(e < 1e-4, `${p.name}: relative error ${e}`);
+  for (const backend of ['cpu', 'wasm'] as const)
+    test(`gradients and loss match autograd over the same forward pass (${backend})`, async () => {
+      await initBackend(backend);
+      const exec = Executor.create(spec, { seed: 11 });
+      const { images, labels } = batch(1);
+      const r = await exec.trainStep(images, labels, 4);
+      const ref = autogradReference(exec, images, labels, 4);
+      assert.ok(
+        Math.abs(r.loss - ref.loss) < 1e-5 * Math.max(1, ref.loss),
+        `loss ${r.loss} vs ${ref.loss}`,
+      );
+      exec.params.forEach((p, i) => {
+        assert.ok(p.grad, `${p.name} has a gradient`);
+        const e = relErr(p.grad, ref.grads[i]);
+        assert.ok(e < 1e-4, `${p.name}: relative error ${e}`);
+      });
+      assert.ok(r.correct >= 0 && r.correct <= BATCH);
+      tf.dispose([images, ...ref.grads]);
+      exec.dispose();
+      await initBackend('wasm');
     });
-    assert.ok(r.correct >= 0 && r.correct <= BATCH);
-    tf.dispose([images, ...ref.grads]);
-    exec.dispose();
-  });
 
   test('the same seed gives the same weights; another seed different ones', async () => {
     const a = await train(3, 3);
@@ -287,6 +290,9 @@ describe('executor', () => {
     const { images } = batch(1);
     await assert.rejects(exec.trainStep(images, new Int32Array(BATCH - 1), 0), /labels/);
     await assert.rejects(exec.evaluate(images, new Int32Array(BATCH).fill(3)), /outside/);
+    const ints = tf.zeros([BATCH, 8, 8, 2], 'int32') as tf.Tensor4D;
+    await assert.rejects(exec.trainStep(ints, new Int32Array(BATCH), 0), /float32/);
+    ints.dispose();
     tf.dispose([wrong, images]);
     exec.dispose();
   });
