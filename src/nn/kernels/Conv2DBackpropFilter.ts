@@ -6,10 +6,11 @@
  *
  * That convolution has a tiny output (kh*kw*ci x co) and a huge reduction
  * (n*oh*ow), so XNNPACK streams its whole "filter" (all of dY) once per
- * block of outputs. Splitting the batch into chunks of BATCH_CHUNK examples
- * and summing the chunks' results keeps each chunk's dY in cache: ~1.3x
- * faster on layers with several MiB of dY (32x32x64 at batch 64), about
- * even on the -small models' smaller layers.
+ * block of outputs. When dY is larger than CHUNK_ABOVE_BYTES, the batch is
+ * split into chunks of BATCH_CHUNK examples whose results are summed, which
+ * keeps each chunk's dY in cache: ~1.3x faster on layers with several MiB
+ * of dY (32x32x64 at batch 64). Smaller layers gain nothing from it and
+ * would pay for the extra copies, so they run in one piece.
  */
 import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs';
 import type {
@@ -26,8 +27,14 @@ type Shape4 = [number, number, number, number];
 
 /** Examples per partial convolution (see above). */
 export const BATCH_CHUNK = 16;
+/** dY size from which the batch is split. */
+export const CHUNK_ABOVE_BYTES = 4 * 1024 * 1024;
 
-export function conv2DBackpropFilterConfig(base: BaseKernels, chunk = BATCH_CHUNK): KernelConfig {
+export function conv2DBackpropFilterConfig(
+  base: BaseKernels,
+  chunk = BATCH_CHUNK,
+  chunkAboveBytes = CHUNK_ABOVE_BYTES,
+): KernelConfig {
   const kernelFunc = (args: {
     inputs: Conv2DBackpropFilterInputs;
     backend: BackendWasm;
@@ -57,9 +64,10 @@ export function conv2DBackpropFilterConfig(base: BaseKernels, chunk = BATCH_CHUN
     const right = kw + (info.outWidth - 1) * sw - info.inWidth - left;
     const pads = [top, Math.max(0, bottom), left, Math.max(0, right)] as const;
     const n = x.shape[0];
+    const step = dy.shape.reduce((a, b) => a * b, 1) * 4 > chunkAboveBytes ? chunk : n;
     let g: TensorInfo | null = null;
-    for (let from = 0; from < n; from += chunk) {
-      const size = Math.min(chunk, n - from);
+    for (let from = 0; from < n; from += step) {
+      const size = Math.min(step, n - from);
       const xj = size === n ? x : ops.slice(x, [from, 0, 0, 0], [size, ...x.shape.slice(1)]);
       const dyj = size === n ? dy : ops.slice(dy, [from, 0, 0, 0], [size, ...dy.shape.slice(1)]);
       const xT = ops.transpose(xj, [3, 1, 2, 0]);

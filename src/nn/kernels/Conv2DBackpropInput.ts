@@ -121,7 +121,7 @@ function phaseConv(
   co: number,
 ): TensorInfo {
   const [n, oh, ow] = dy.shape;
-  const f = flippedSubFilter(ops.backend, filter, ph, pw);
+  const f = flippedSubFilter(ops, filter, ph, pw);
   let win = dy;
   if (ph.from !== 0 || ph.to !== oh || pw.from !== 0 || pw.to !== ow) {
     win = ops.slice(dy, [0, ph.from, pw.from, 0], [n, ph.to - ph.from, pw.to - pw.from, co]);
@@ -140,30 +140,33 @@ function phaseConv(
 
 /**
  * The phase's sub-filter w[tap::step] with its taps reversed and in/out
- * channels swapped, [M_h, M_w, co, ci], in one gather (tfjs-backend-wasm
- * 4.22's Reverse takes milliseconds on a 3x3x96x96 filter).
+ * channels swapped, [M_h, M_w, co, ci]: the taps are copied in reverse order
+ * as whole ci x co blocks, then transposed (tfjs-backend-wasm 4.22's Reverse
+ * takes milliseconds on a 3x3x96x96 filter).
  */
 function flippedSubFilter(
-  backend: BackendWasm,
+  ops: WasmOps,
   filter: TensorInfo,
   ph: AxisPhase,
   pw: AxisPhase,
 ): TensorInfo {
   const [, kw, ci, co] = filter.shape;
-  const out = backend.makeOutput([ph.taps, pw.taps, co, ci], 'float32');
-  const src = f32(backend, filter);
-  const dst = f32(backend, out);
+  const block = ci * co;
+  const taps = ops.backend.makeOutput([ph.taps, pw.taps, ci, co], 'float32');
+  const src = f32(ops.backend, filter);
+  const dst = f32(ops.backend, taps);
   let o = 0;
   for (let i = 0; i < ph.taps; i++) {
     const r = ph.tap + (ph.taps - 1 - i) * ph.step;
     for (let j = 0; j < pw.taps; j++) {
       const q = pw.tap + (pw.taps - 1 - j) * pw.step;
-      const base = (r * kw + q) * ci * co;
-      for (let b = 0; b < co; b++) {
-        for (let a = 0; a < ci; a++) dst[o++] = src[base + a * co + b];
-      }
+      const from = (r * kw + q) * block;
+      dst.set(src.subarray(from, from + block), o);
+      o += block;
     }
   }
+  const out = ops.transpose(taps, [0, 1, 3, 2]);
+  ops.free(taps);
   return out;
 }
 

@@ -32,14 +32,21 @@ export function sgdUpdate(
   a: SgdUpdateAttrs,
 ): void {
   const { lr, momentum, weightDecay } = a;
-  for (let i = 0; i < w.length; i++) {
-    const d = g[i] + weightDecay * w[i];
-    if (vOut) {
-      const nv = v ? momentum * v[i] + d : d;
+  const n = w.length;
+  // One branch-free loop per case.
+  if (!vOut) {
+    for (let i = 0; i < n; i++) wOut[i] = w[i] - lr * (g[i] + weightDecay * w[i]);
+  } else if (!v) {
+    for (let i = 0; i < n; i++) {
+      const d = g[i] + weightDecay * w[i];
+      vOut[i] = d;
+      wOut[i] = w[i] - lr * d;
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const nv = momentum * v[i] + g[i] + weightDecay * w[i];
       vOut[i] = nv;
       wOut[i] = w[i] - lr * nv;
-    } else {
-      wOut[i] = w[i] - lr * d;
     }
   }
 }
