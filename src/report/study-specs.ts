@@ -82,7 +82,13 @@ export function ratioBars(m: ModelResult): TopLevelSpec {
       {
         mark: { type: 'bar' },
         encoding: {
-          x: { field: 'algorithm', type: 'nominal', sort: [...ALGORITHMS], title: null },
+          x: {
+            field: 'algorithm',
+            type: 'nominal',
+            sort: [...ALGORITHMS],
+            title: null,
+            axis: { labelAngle: 0 },
+          },
           xOffset: { field: 'layout', type: 'nominal', sort: [...LAYOUTS] },
           y: { field: 'ratio', type: 'quantitative', title: 'raw / compressed' },
           color: { field: 'layout', type: 'nominal', scale: LAYOUT_COLORS, title: 'layout' },
@@ -149,7 +155,13 @@ export function overviewBars(results: StudyResults): TopLevelSpec {
     data: { values },
     mark: { type: 'bar' },
     encoding: {
-      x: { field: 'model', type: 'nominal', title: null, sort: results.models.map((m) => m.model) },
+      x: {
+        field: 'model',
+        type: 'nominal',
+        title: null,
+        sort: results.models.map((m) => m.model),
+        axis: { labelAngle: -30 },
+      },
       xOffset: { field: 'algorithm', type: 'nominal', sort: [...ALGORITHMS] },
       y: { field: 'ratio', type: 'quantitative', title: 'raw / compressed' },
       color: { field: 'algorithm', type: 'nominal', scale: ALGORITHM_COLORS, title: 'algorithm' },

@@ -19,7 +19,7 @@ test('study --help explains the -small mapping and every option', () => {
   const study = buildProgram().commands.find((c) => c.name() === 'study');
   assert.ok(study);
   const help = study.helpInformation();
-  assert.match(help, /alexnet -> alexnet-small/);
+  assert.match(help, /alexnet\s+->\s+alexnet-small/);
   for (const flag of [
     '--models',
     '--dataset',

@@ -189,16 +189,18 @@ export function registerStudy(program: Command): void {
     .command('study')
     .summary('activation sparsity and compressibility study, with an HTML report')
     .description(
-      'Measure how sparse and how compressible activations are.\n\n' +
-        'Training mode (default): trains each network and, every K steps, records for every saved\n' +
-        'activation and every ReLU output its density, its exact compressed size under ZVC, RLE and\n' +
-        'zlib in NCHW, NHWC and CHWN, and zero-pattern descriptors. Each name in --models maps to\n' +
-        "the network's -small variant (alexnet -> alexnet-small): the scaled networks for 28x28 /\n" +
-        '32x32 inputs that train on this machine (a CPU) in minutes; the ImageNet-size ones do not.\n' +
-        'Interrupt with Ctrl-C and run the same command again to resume from DIR.\n\n' +
-        'Inference mode: --tfjs-model path/model.json --images DIR measures the activations of a\n' +
-        'pretrained TensorFlow.js Layers model on a folder of images, with the same per-layer table.\n\n' +
+      [
+        'Measure how sparse and how compressible activations are.',
+        'Training mode (default): trains each network and, every K steps, records for every saved ' +
+          'activation and every ReLU output its density, its exact compressed size under ZVC, RLE and ' +
+          'zlib in NCHW, NHWC and CHWN, and zero-pattern descriptors. Each name in --models maps to ' +
+          "the network's -small variant (alexnet -> alexnet-small): the scaled networks for 28x28 / " +
+          '32x32 inputs that train on this machine (a CPU) in minutes; the ImageNet-size ones do not. ' +
+          'Interrupt with Ctrl-C and run the same command again to resume from DIR.',
+        'Inference mode: --tfjs-model path/model.json --images DIR measures the activations of a ' +
+          'pretrained TensorFlow.js Layers model on a folder of images, with the same per-layer table.',
         'Writes DIR/results.json (schema: docs/STUDY.md) and DIR/report.html (opens offline).',
+      ].join('\n\n'),
     )
     .requiredOption('--out <dir>', 'folder for results.json, report.html, maps/ and checkpoints/')
     .option(
