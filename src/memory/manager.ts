@@ -103,6 +103,9 @@ export class MemoryManager implements SavedTensorStore {
   #hostBytes = 0;
   #closed = false;
   readonly #groupCosts = new Map<string, GroupCost>();
+  /** Group key of each (layer, role) the executor packs, and the groups by key. */
+  readonly #keys = new Map<string, string>();
+  readonly #groupByKey: ReadonlyMap<string, SavedGroup>;
 
   private constructor(setup: ManagerSetup, engine: TransferEngine | undefined) {
     this.config = setup.config;
@@ -110,6 +113,7 @@ export class MemoryManager implements SavedTensorStore {
     this.batch = setup.batch;
     this.analysis = analyzeModel(setup.spec);
     this.groups = savedGroups(this.analysis);
+    this.#groupByKey = new Map(this.groups.map((g) => [g.key, g]));
     this.#engine = engine;
     this.#deviceBytes = setup.deviceBytes ?? (() => tf.memory().numBytes);
     this.trace = setup.config.tracePath !== undefined ? new TraceRecorder() : undefined;
@@ -362,8 +366,13 @@ export class MemoryManager implements SavedTensorStore {
   // ---- internals ----------------------------------------------------------------
 
   #newEntry(t: tf.Tensor, info: SavedTensorInfo): Entry {
-    const key = groupKey(this.spec, info.layerIndex, info.role);
-    const group = this.groups.find((g) => g.key === key);
+    const cacheKey = `${info.layerIndex}:${info.role}`;
+    let key = this.#keys.get(cacheKey);
+    if (key === undefined) {
+      key = groupKey(this.spec, info.layerIndex, info.role);
+      this.#keys.set(cacheKey, key);
+    }
+    const group = this.#groupByKey.get(key);
     const offload = this.#engine !== undefined && this.#plan.has(key);
     const bytes = t.size * bytesPerElementOf(t.dtype);
     const e: Entry = {

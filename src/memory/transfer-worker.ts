@@ -17,7 +17,8 @@ import type {
   EngineRequest,
   ElementBytes,
 } from './transfer-protocol.js';
-import { countNonZero } from './density.js';
+import { countNonZero } from '../codec/nonzero.js';
+import { zvcSize } from '../codec/zvc-format.js';
 
 const port = parentPort;
 if (!port) throw new Error('transfer-worker.ts must run as a worker thread');
@@ -54,19 +55,28 @@ function send(msg: EngineReply): void {
   port!.postMessage(msg);
 }
 
+/** The encoded bytes, owned (src is a staging buffer the compute thread reuses). */
 function encodeFor(src: Uint8Array, elementBytes: ElementBytes): Uint8Array {
-  if (elementBytes === 1) return src.slice();
+  if (elementBytes === 1 || codec.id === 'none') return src.slice();
   const max = codec.maxEncodedSize(src.byteLength, elementBytes);
   if (scratch.byteLength < max) scratch = new Uint8Array(max);
   return codec.encode(src, elementBytes, scratch).slice();
+}
+
+/** Non-zero elements: read off the ZVC size when that is the codec, else counted. */
+function nonZeroOf(src: Uint8Array, elementBytes: 2 | 4, encodedBytes: number): number {
+  if (codec.id === 'zvc') {
+    return (encodedBytes - zvcSize(src.byteLength / elementBytes, 0, elementBytes)) / elementBytes;
+  }
+  return countNonZero(src, elementBytes);
 }
 
 function offload(r: Extract<EngineRequest, { type: 'offload' }>): EngineReply {
   const start = nowEpochMs();
   const src = new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
   const t0 = performance.now();
-  const nonZero = r.elementBytes === 1 ? -1 : countNonZero(src, r.elementBytes);
   const encoded = encodeFor(src, r.elementBytes);
+  const nonZero = r.elementBytes === 1 ? -1 : nonZeroOf(src, r.elementBytes, encoded.byteLength);
   store.put(r.key, encoded);
   stored.set(r.key, { rawBytes: r.byteLength, elementBytes: r.elementBytes });
   const codecMs = performance.now() - t0;
@@ -97,7 +107,7 @@ function prefetch(r: Extract<EngineRequest, { type: 'prefetch' }>): EngineReply 
   const dest = new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
   const t0 = performance.now();
   const bytes = store.get(r.key);
-  if (meta.elementBytes === 1) {
+  if (meta.elementBytes === 1 || codec.id === 'none') {
     if (bytes.byteLength !== r.byteLength) {
       throw new CdmaError('CORRUPT_DATA', `host entry ${r.key} has the wrong length`);
     }

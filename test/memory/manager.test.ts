@@ -156,3 +156,25 @@ test('tensor count returns to where it started after close', async () => {
   await m.close();
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('density is the same whether read off the ZVC size or counted', async () => {
+  const spec = model();
+  const density: number[] = [];
+  for (const codec of ['zvc', 'rle'] as const) {
+    const m = await MemoryManager.create({
+      config: config({ policy: 'all', codec: { id: codec } }),
+      spec,
+      batch: 4,
+    });
+    try {
+      await fakeStep(spec, 4, m, 0);
+      const s = m.steps[0];
+      assert.ok(s.offloadedElements > 0);
+      density.push(s.offloadedNonZero / s.offloadedElements);
+    } finally {
+      await m.close();
+    }
+  }
+  assert.equal(density[0], density[1]);
+  assert.ok(density[0] > 0.3 && density[0] < 0.9, `density ${density[0]}`);
+});
