@@ -24,7 +24,7 @@ import {
 } from './measure-service.js';
 import { isDrawable } from './maps.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, type StudyResults } from './results.js';
-import { GENERATOR, type StudyOutcome } from './runner.js';
+import { GENERATOR, type StudyOutcome } from './options.js';
 import { fileIO } from './tfjs-io.js';
 
 export interface TfjsStudyOptions {
