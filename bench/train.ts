@@ -13,11 +13,12 @@
  * - executor overhead: the share of a step spent outside kernels. Kernel
  *   time is the sum of tf.profile's per-kernel times over --runs profiled
  *   steps (registered kernels only, so an op that wraps a kernel is not
- *   counted twice; median over the steps). The estimate is (median
- *   unprofiled step - median kernel time) / median unprofiled step. The
- *   bound pairs the two within each profiled step (its time minus its own
- *   kernel time), which cancels step-to-step variation but also counts
- *   tf.profile's bookkeeping and the clock reads as overhead.
+ *   counted twice; median over the steps). Profiled steps alternate with
+ *   unprofiled ones. The estimate is (median unprofiled step - median
+ *   kernel time) / median unprofiled step. The bound pairs the two within
+ *   each profiled step (its time minus its own kernel time), which cancels
+ *   step-to-step variation but also counts tf.profile's bookkeeping and the
+ *   clock reads as overhead.
  * Times are CPU time of the main thread (the wasm backend is
  * single-threaded and synchronous), so time the shared machine spends on
  * other processes does not count; wall times are reported alongside.
@@ -230,7 +231,9 @@ async function benchModel(name: string, o: Options, refGflops: number) {
   const outside: number[] = [];
   const kernelMs: number[] = [];
   const byKernel = new Map<string, number>();
+  const plain: number[] = [];
   for (let i = 0; i < o.runs; i++) {
+    plain.push((await timed(oneStep)).cpu);
     let info: Awaited<ReturnType<typeof tf.profile>> | undefined;
     const t = await timed(async () => {
       info = await tf.profile(oneStep);
@@ -267,7 +270,7 @@ async function benchModel(name: string, o: Options, refGflops: number) {
     referenceConvGflops: refGflops,
     stepToFwdConv: stepGflops / convGflops,
     profiledKernelCpuMs: kMs,
-    overhead: Math.max(0, (stepMs - kMs) / stepMs),
+    overhead: Math.max(0, (median(plain) - kMs) / median(plain)),
     overheadBound: median(outside),
     overheadBoundPerProfiledStep: outside,
     peakDeviceBytes: exec.peakDeviceBytes,
