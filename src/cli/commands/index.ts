@@ -7,6 +7,7 @@ import { registerInspect } from './inspect.js';
 import { registerModels } from './models.js';
 import { registerSimulate } from './simulate.js';
 import { registerStudy } from './study.js';
+import { registerTrain } from './train.js';
 
 /** Every command registers itself here, one line each. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
   registerModels(program);
   registerSimulate(program);
   registerStudy(program);
+  registerTrain(program);
 }

@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cdma(args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', ...args],
+      { env: { ...process.env, CI: 'true' } },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+test('cdma train refuses bad input with one line on stderr and a non-zero exit', async () => {
+  const missing = join(tmpdir(), 'cdma-no-such-dataset-dir');
+  const cases: [string[], RegExp][] = [
+    [
+      ['train', '--model', 'lenet5', '--steps', '1'],
+      /^cdma: unknown model 'lenet5'; valid models: .*alexnet-small/,
+    ],
+    [
+      ['train', '--model', 'alexnet-small', '--dataset', `idx:${missing}`],
+      /^cdma: idx:.*: directory .* does not exist/,
+    ],
+    [
+      ['train', '--model', 'alexnet-small', '--dataset', `cifar10:${missing}`],
+      /does not exist; download cifar-10/,
+    ],
+    [
+      ['train', '--model', 'alexnet-small', '--dataset', 'imagenet'],
+      /^cdma: unknown dataset 'imagenet'; use mnist/,
+    ],
+    [
+      ['train', '--model', 'alexnet-small', '--steps', '2', '--epochs', '1'],
+      /^cdma: give --steps or --epochs, not both/,
+    ],
+    [
+      ['train', '--model', 'alexnet-small', '--batch', '0'],
+      /^cdma: --batch must be an integer from 1/,
+    ],
+    [['train', '--model', 'alexnet-small', '--backend', 'gpu'], /^cdma: unknown backend "gpu"/],
+  ];
+  const runs = await Promise.all(cases.map(([args]) => cdma(args)));
+  runs.forEach((r, i) => {
+    const [args, re] = cases[i];
+    assert.equal(r.code, 1, `${args.join(' ')}: exit code`);
+    assert.match(r.stderr, re, args.join(' '));
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+  });
+});
+
+test('cdma train runs a short job, prints the summary and writes it as JSON', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cdma-train-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const json = join(dir, 'summary.json');
+  const r = await cdma([
+    'train',
+    '--model',
+    'resnet18-small',
+    '--dataset',
+    'mnist',
+    '--steps',
+    '3',
+    '--batch',
+    '16',
+    '--limit',
+    '64',
+    '--test-limit',
+    '40',
+    '--seed',
+    '5',
+    '--json',
+    json,
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  for (const key of ['final loss', 'test accuracy', 'images/s', 'peak device', 'weights sha256']) {
+    assert.match(r.stdout, new RegExp(`^${key} `, 'm'));
+  }
+  assert.match(r.stderr, /train: step 3\/3 \(100%\)/, 'plain progress lines under CI');
+  const s = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(s.model, 'resnet18-small');
+  assert.equal(s.steps, 3);
+  assert.equal(s.records.length, 3);
+  assert.equal(s.testImages, 40);
+  assert.match(s.weightsSha256, /^[0-9a-f]{64}$/);
+  assert.ok(r.stdout.includes(s.weightsSha256));
+  assert.ok(s.peakDeviceBytes > 0 && s.imagesPerSec > 0);
+  assert.ok(s.testAccuracy >= 0 && s.testAccuracy <= 1);
+});
