@@ -15,6 +15,7 @@ import { KeepStore } from '../nn/keep-store.js';
 import { analyzeModel } from '../nn/shapes.js';
 import { getModel } from '../nn/zoo/index.js';
 import { epochOrder, gather, stepsPerEpoch } from '../train/batches.js';
+import { learningRate } from '../train/lr-schedule.js';
 import { Sgd } from '../train/sgd.js';
 import { ModelAccumulator } from './aggregate.js';
 import { readCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -59,7 +60,11 @@ export async function runModel(
     return { rec, exec };
   };
   let { rec, exec } = create();
-  const sgd = new Sgd({ lr: o.lr, momentum: o.momentum, weightDecay: o.weightDecay });
+  // As in the trainer: Sgd fixes its rate, and its momentum lives in the
+  // parameters' slots, so a new Sgd per rate continues the same optimisation.
+  const lrAt = (step: number) => learningRate(o.lrSchedule, o.lr, step, steps, o.warmup);
+  const sgdFor = (lr: number) => new Sgd({ lr, momentum: o.momentum, weightDecay: o.weightDecay });
+  let sgd = sgdFor(lrAt(0));
   let start = 0;
   let acc = new ModelAccumulator(name, requested, steps);
   if (previous && previous.stepsDone > 0) {
@@ -182,6 +187,8 @@ export async function runModel(
       } finally {
         x.dispose();
       }
+      const lr = lrAt(s);
+      if (lr !== sgd.lr) sgd = sgdFor(lr);
       sgd.step(exec.params);
       const handover = rec.takeMainMs();
       trainMs += now() - t0 - handover;

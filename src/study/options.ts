@@ -1,6 +1,7 @@
 /** What `cdma study` (training mode) takes and returns, and the network-name mapping. */
 import { InvalidArgumentError } from '../errors.js';
 import type { BackendName } from '../nn/backend.js';
+import type { LrScheduleName } from '../train/lr-schedule.js';
 import { listModels } from '../nn/zoo/index.js';
 import type { StudyResults } from './results.js';
 
@@ -21,7 +22,10 @@ export interface StudyOptions {
   /** Record every K steps. */
   readonly every: number;
   readonly batch: number;
+  /** Base SGD rate, its schedule over the run and warm-up steps (as `cdma train`). */
   readonly lr: number;
+  readonly lrSchedule: LrScheduleName;
+  readonly warmup: number;
   readonly momentum: number;
   readonly weightDecay: number;
   readonly seed: number;

@@ -36,8 +36,10 @@ export interface StudyConfig {
   readonly seed: number;
   /** Planned steps per model (training), or number of batches (inference). */
   readonly steps: number;
-  /** SGD settings (training). */
+  /** SGD settings (training): base rate, its schedule and warm-up steps, momentum, weight decay. */
   readonly lr: number;
+  readonly lrSchedule: string;
+  readonly warmup: number;
   readonly momentum: number;
   readonly weightDecay: number;
   /** zlib: DEFLATE level, and the bytes of each layout's stream it compresses (a prefix). */
@@ -341,6 +343,8 @@ export function validateResults(v: unknown, where = 'results.json'): StudyResult
     seed: c.int(cf.seed, 'config.seed'),
     steps: c.int(cf.steps, 'config.steps'),
     lr: c.num(cf.lr, 'config.lr', 0),
+    lrSchedule: c.str(cf.lrSchedule, 'config.lrSchedule'),
+    warmup: c.int(cf.warmup, 'config.warmup'),
     momentum: c.num(cf.momentum, 'config.momentum', 0),
     weightDecay: c.num(cf.weightDecay, 'config.weightDecay', 0),
     zlib: {

@@ -57,6 +57,8 @@ function sameSettings(a: StudyConfig, b: StudyConfig): string | null {
     'seed',
     'steps',
     'lr',
+    'lrSchedule',
+    'warmup',
     'momentum',
     'weightDecay',
     'backend',
@@ -81,6 +83,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   checkInt('--steps', o.steps, 1);
   checkInt('--epochs', o.epochs, 1);
   checkInt('--seed', o.seed, 0);
+  checkInt('--warmup', o.warmup, 0);
   checkInt('--maps', o.maps, 0);
   checkInt('--map-layers', o.mapLayers, 0);
   checkInt('--map-channels', o.mapChannels, 1);
@@ -115,6 +118,8 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     seed: o.seed,
     steps,
     lr: o.lr,
+    lrSchedule: o.lrSchedule,
+    warmup: o.warmup,
     momentum: o.momentum,
     weightDecay: o.weightDecay,
     zlib: { level: o.zlibLevel, sampleBytes: o.zlibSampleBytes },

@@ -257,6 +257,8 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
       seed: 0,
       steps: batches,
       lr: 0,
+      lrSchedule: 'none',
+      warmup: 0,
       momentum: 0,
       weightDecay: 0,
       zlib: { level: o.zlibLevel, sampleBytes: o.zlibSampleBytes },

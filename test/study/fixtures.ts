@@ -63,6 +63,8 @@ export function syntheticResults(models: ModelResult[]): StudyResults {
       seed: 1,
       steps: 31,
       lr: 0.01,
+      lrSchedule: 'constant',
+      warmup: 0,
       momentum: 0.9,
       weightDecay: 0.0005,
       zlib: { level: 6, sampleBytes: 262144 },

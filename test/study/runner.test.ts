@@ -14,6 +14,8 @@ const base = (out: string): StudyOptions => ({
   every: 2,
   batch: 8,
   lr: 0.01,
+  lrSchedule: 'linear',
+  warmup: 2,
   momentum: 0.9,
   weightDecay: 5e-4,
   seed: 7,

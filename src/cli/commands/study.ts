@@ -12,6 +12,7 @@ import { Command, Option } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
 import { DATASET_SPEC_HELP } from '../../data/source.js';
 import { parseBackendName } from '../../nn/backend.js';
+import { parseLrSchedule } from '../../train/lr-schedule.js';
 import { buildStudyReport } from '../../report/study-report.js';
 import { readResults, type StudyResults } from '../../study/results.js';
 import { runStudy } from '../../study/runner.js';
@@ -28,6 +29,8 @@ interface StudyCliOptions {
   every: string;
   batch?: string;
   lr: string;
+  lrSchedule: string;
+  warmup: string;
   momentum: string;
   weightDecay: string;
   seed: string;
@@ -163,6 +166,8 @@ async function run(o: StudyCliOptions): Promise<void> {
         every: integer('--every', o.every, 1),
         batch: integer('--batch', o.batch ?? '64', 1, 65536),
         lr: real('--lr', o.lr, Number.MIN_VALUE),
+        lrSchedule: parseLrSchedule(o.lrSchedule),
+        warmup: integer('--warmup', o.warmup, 0),
         momentum: real('--momentum', o.momentum, 0),
         weightDecay: real('--weight-decay', o.weightDecay, 0),
         seed: integer('--seed', o.seed, 0, 2 ** 32 - 1),
@@ -213,7 +218,13 @@ export function registerStudy(program: Command): void {
     .option('--epochs <n>', 'passes over the training split per network, instead of --steps')
     .option('--every <k>', 'record every k steps (and at the last step)', '10')
     .option('--batch <n>', 'images per step (training: default 64; inference: default 16)')
-    .option('--lr <x>', 'SGD learning rate', '0.01')
+    .option('--lr <x>', 'base learning rate of SGD', '0.01')
+    .option(
+      '--lr-schedule <name>',
+      'learning rate over each run: linear (decays to zero at the last step), cosine, or constant',
+      'linear',
+    )
+    .option('--warmup <n>', 'steps of linear learning-rate warm-up before the schedule', '0')
     .option('--momentum <m>', 'SGD momentum', '0.9')
     .option('--weight-decay <w>', 'L2 weight decay on weights', '0.0005')
     .option('--seed <s>', 'seed of initialisation, data order and dropout', '1')
