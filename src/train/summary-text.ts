@@ -12,8 +12,8 @@ export function formatBytes(bytes: number): string {
 
 export const percent = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
 
-function plural(n: number, word: string): string {
-  const s = Number.isInteger(n) ? String(n) : n.toFixed(2);
+export function plural(n: number, word: string): string {
+  const s = Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(3)));
   return `${s} ${word}${n === 1 ? '' : 's'}`;
 }
 
@@ -29,7 +29,7 @@ export function formatSummary(s: TrainSummary): string {
     ],
     [
       'final loss',
-      `${s.finalLoss.toFixed(4)} (mean of the last ${Math.min(FINAL_WINDOW, s.steps)} steps; training accuracy ${percent(s.finalTrainAccuracy, 1)})`,
+      `${s.finalLoss.toFixed(4)} (mean of the last ${plural(Math.min(FINAL_WINDOW, s.steps), 'step')}; training accuracy ${percent(s.finalTrainAccuracy, 1)})`,
     ],
     ['test accuracy', `${percent(s.testAccuracy)} (loss ${s.testLoss.toFixed(4)})`],
     [

@@ -13,7 +13,7 @@ import { parseBackendName } from '../../nn/backend.js';
 import { getModel, listModels } from '../../nn/zoo/index.js';
 import { chooseInputShape } from '../../train/input-shape.js';
 import { parseLrSchedule } from '../../train/lr-schedule.js';
-import { formatBytes, formatSummary, percent } from '../../train/summary-text.js';
+import { formatBytes, formatSummary, percent, plural } from '../../train/summary-text.js';
 import { train, type StepRecord } from '../../train/trainer.js';
 import { createProgress } from '../progress.js';
 
@@ -113,7 +113,7 @@ async function run(o: TrainCliOptions): Promise<void> {
   const total = steps ?? perEpoch * (epochs ?? 1);
   say(
     `loaded ${dataset.name}: ${dataset.train.count} training / ${dataset.test.count} test images of ${dataset.shape.join('x')} ` +
-      `in ${((performance.now() - t0) / 1000).toFixed(1)} s; training ${o.model} for ${total} steps of batch ${batch} on ${backend}`,
+      `in ${((performance.now() - t0) / 1000).toFixed(1)} s; training ${o.model} for ${plural(total, 'step')} of batch ${batch} on ${backend}`,
   );
 
   const progress = createProgress({ total, label: 'train', unit: 'step', quiet: o.quiet });
