@@ -9,7 +9,13 @@ import { InputFileError, InvalidArgumentError } from '../../errors.js';
 import type { FitMode, Shape3 } from '../../data/fit.js';
 import { prepareDataset } from '../../data/prepare.js';
 import { DATASET_SPEC_HELP, loadRawDataset, parseDatasetSpec } from '../../data/source.js';
-import { parseBackendName } from '../../nn/backend.js';
+import { initBackend, parseBackendName } from '../../nn/backend.js';
+import {
+  addMemoryOptions,
+  createMemoryStore,
+  type MemoryCliOptions,
+} from '../../memory/options.js';
+import { formatMemorySummary } from '../../memory/summary.js';
 import { getModel, listModels } from '../../nn/zoo/index.js';
 import { chooseInputShape } from '../../train/input-shape.js';
 import { parseLrSchedule } from '../../train/lr-schedule.js';
@@ -17,7 +23,7 @@ import { formatBytes, formatSummary, percent, plural } from '../../train/summary
 import { train, type StepRecord } from '../../train/trainer.js';
 import { createProgress } from '../progress.js';
 
-interface TrainCliOptions {
+interface TrainCliOptions extends MemoryCliOptions {
   model: string;
   dataset: string;
   batch: string;
@@ -116,6 +122,12 @@ async function run(o: TrainCliOptions): Promise<void> {
       `in ${((performance.now() - t0) / 1000).toFixed(1)} s; training ${o.model} for ${plural(total, 'step')} of batch ${batch} on ${backend}`,
   );
 
+  // The memory manager (vDNN/cDMA) when a memory option asks for one; see docs/MEMORY.md.
+  if (o.link?.trim().toLowerCase() === 'paper-scaled') await initBackend(backend);
+  const memory = await createMemoryStore(o, {
+    spec: getModel(o.model, { inputShape: dataset.shape, numClasses: dataset.numClasses }),
+    batch,
+  });
   const progress = createProgress({ total, label: 'train', unit: 'step', quiet: o.quiet });
   const records: StepRecord[] = [];
   let summary;
@@ -135,6 +147,8 @@ async function run(o: TrainCliOptions): Promise<void> {
       backend,
       evalBatch,
       evalEachEpoch: o.evalEachEpoch,
+      store: memory,
+      deviceLimitBytes: memory?.config.budgetBytes,
       onStep: (r) => {
         records.push(r);
         const ms = recent(records, 20, (x) => x.ms);
@@ -157,8 +171,10 @@ async function run(o: TrainCliOptions): Promise<void> {
     });
   } finally {
     progress.stop();
+    await memory?.close();
   }
   process.stdout.write(formatSummary(summary));
+  if (memory) process.stdout.write(formatMemorySummary(memory));
   if (o.json !== undefined) {
     try {
       writeFileSync(o.json, JSON.stringify(summary, null, 2) + '\n');
@@ -171,7 +187,7 @@ async function run(o: TrainCliOptions): Promise<void> {
 }
 
 export function registerTrain(program: Command): void {
-  program
+  const cmd = program
     .command('train')
     .description(
       'Train a zoo network on a dataset with SGD; shows progress on stderr and prints a summary:\n' +
@@ -214,6 +230,6 @@ export function registerTrain(program: Command): void {
     .option('--eval-each-epoch', 'also measure test accuracy after every epoch')
     .option('--eval-batch <n>', 'images per evaluation pass (default: max(batch, 100))')
     .option('--json <file>', 'also write the summary, with per-step records, as JSON to this file')
-    .option('--quiet', 'no progress output; only the summary')
-    .action(run);
+    .option('--quiet', 'no progress output; only the summary');
+  addMemoryOptions(cmd).action(run);
 }
