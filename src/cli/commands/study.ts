@@ -224,7 +224,11 @@ export function registerStudy(program: Command): void {
       'learning rate over each run: linear (decays to zero at the last step), cosine, or constant',
       'linear',
     )
-    .option('--warmup <n>', 'steps of linear learning-rate warm-up before the schedule', '0')
+    .option(
+      '--warmup <n>',
+      'steps of linear learning-rate warm-up before the schedule (without it nin-small at 0.01 loses its last ReLU early and never learns)',
+      '50',
+    )
     .option('--momentum <m>', 'SGD momentum', '0.9')
     .option('--weight-decay <w>', 'L2 weight decay on weights', '0.0005')
     .option('--seed <s>', 'seed of initialisation, data order and dropout', '1')
