@@ -1,6 +1,6 @@
 /** Reading dataset files without trusting them: missing, oversized and gzip bombs give InputFileError. */
 import { readFileSync, readdirSync, statSync, type Stats } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { InputFileError } from '../errors.js';
 
 /** Largest single dataset file read into memory (compressed or not). */
@@ -57,17 +57,45 @@ export function readFileChecked(path: string, what: string, maxBytes = MAX_FILE_
   }
 }
 
-/** The file's bytes, gunzipped when it starts with the gzip magic; output capped at maxBytes. */
-export function readMaybeGzip(path: string, what: string, maxBytes = MAX_FILE_BYTES): Buffer {
-  const raw = readFileChecked(path, what, maxBytes);
-  if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
+export function isGzip(b: Uint8Array): boolean {
+  return b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
+
+/** Inflates gzip bytes, refusing output over maxBytes (a gzip bomb) and corrupt streams. */
+export function gunzipBounded(
+  raw: Uint8Array,
+  path: string,
+  what: string,
+  maxBytes: number,
+): Buffer {
   try {
-    return gunzipSync(raw, { maxOutputLength: maxBytes });
+    return gunzipSync(raw, { maxOutputLength: Math.max(1, maxBytes) });
   } catch (e) {
     const why =
       (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE'
-        ? `decompresses to more than ${maxBytes} bytes`
+        ? `decompresses to more than the ${maxBytes} bytes expected`
         : `is not valid gzip (${(e as Error).message})`;
     throw new InputFileError(`${what}: ${path} ${why}; re-download or re-extract it`);
+  }
+}
+
+/**
+ * The first bytes a gzip stream inflates to (at most about 1000x
+ * `compressedBytes`), for reading a header before inflating the rest.
+ */
+export function gunzipPrefix(
+  raw: Uint8Array,
+  path: string,
+  what: string,
+  compressedBytes = 256,
+): Buffer {
+  try {
+    return gunzipSync(raw.subarray(0, compressedBytes), {
+      finishFlush: zlibConstants.Z_SYNC_FLUSH,
+    });
+  } catch (e) {
+    throw new InputFileError(
+      `${what}: ${path} is not valid gzip (${(e as Error).message}); re-download or re-extract it`,
+    );
   }
 }

@@ -5,9 +5,23 @@
  */
 import { join } from 'node:path';
 import { InputFileError } from '../errors.js';
-import { isFile, listDir, readMaybeGzip, requireDir } from './files.js';
-import { parseIdx } from './idx.js';
-import { checkDatasetSize, checkLabels, type RawDataset, type RawSplit } from './raw.js';
+import {
+  gunzipBounded,
+  gunzipPrefix,
+  isFile,
+  isGzip,
+  listDir,
+  readFileChecked,
+  requireDir,
+} from './files.js';
+import { parseIdx, parseIdxHeader, type IdxArray } from './idx.js';
+import {
+  checkDatasetSize,
+  checkLabels,
+  MAX_DATASET_VALUES,
+  type RawDataset,
+  type RawSplit,
+} from './raw.js';
 
 export interface IdxDirOptions {
   /** Dataset name in messages and summaries, e.g. "fashion-mnist:/usr/share/...". */
@@ -16,6 +30,9 @@ export interface IdxDirOptions {
   /** Appended to "missing file" errors: what the user can do. */
   readonly hint?: string;
 }
+
+/** Largest IDX header read here: magic + four dimensions. */
+const MAX_HEADER = 4 + 4 * 4;
 
 const PREFIXES = { train: ['train'], test: ['t10k', 'test'] } as const;
 
@@ -37,6 +54,28 @@ function findFile(
   return null;
 }
 
+/**
+ * Reads one IDX file, plain or gzipped. A gzipped file's header is read
+ * first, and the stream is inflated only up to the size that header
+ * declares, so a gzip bomb or forged dimensions never allocate more than the
+ * dataset can legitimately hold.
+ */
+function readIdx(path: string, name: string, dims: readonly number[]): IdxArray {
+  const raw = readFileChecked(path, name);
+  if (!isGzip(raw)) return parseIdx(raw, path, dims);
+  const prefix = gunzipPrefix(raw, path, name);
+  // A stream too short for the largest header is tiny: inflate it whole (or fail as corrupt).
+  if (prefix.length < MAX_HEADER)
+    return parseIdx(gunzipBounded(raw, path, name, MAX_HEADER), path, dims);
+  const head = parseIdxHeader(prefix, path, dims);
+  if (head.dataBytes > MAX_DATASET_VALUES) {
+    throw new InputFileError(
+      `${path}: IDX dimensions [${head.dims.join(', ')}] declare ${head.dataBytes} bytes, more than the ${MAX_DATASET_VALUES} allowed; the file is corrupt or too large`,
+    );
+  }
+  return parseIdx(gunzipBounded(raw, path, name, head.headerBytes + head.dataBytes), path, dims);
+}
+
 function readSplit(dir: string, names: string[], split: 'train' | 'test', opts: IdxDirOptions) {
   const imgPath = findFile(dir, names, split, 'images');
   const lblPath = findFile(dir, names, split, 'labels');
@@ -47,8 +86,8 @@ function readSplit(dir: string, names: string[], split: 'train' | 'test', opts: 
       imgPath === null ? `${p}-images-idx3-ubyte[.gz]` : `${p}-labels-idx1-ubyte[.gz]`;
     throw new InputFileError(`${opts.name}: ${missing} not found in ${dir}; ${hint}`);
   }
-  const img = parseIdx(readMaybeGzip(imgPath, opts.name), imgPath, [3, 4]);
-  const lbl = parseIdx(readMaybeGzip(lblPath, opts.name), lblPath, [1]);
+  const img = readIdx(imgPath, opts.name, [3, 4]);
+  const lbl = readIdx(lblPath, opts.name, [1]);
   const [count, h, w] = img.dims;
   const c = img.dims.length === 4 ? img.dims[3] : 1;
   if (c !== 1 && c !== 3)

@@ -20,14 +20,27 @@ const TYPE_NAMES: Record<number, string> = {
   0x0e: 'float64',
 };
 
+export interface IdxHeader {
+  readonly dims: readonly number[];
+  /** Bytes of the header (magic + dimensions). */
+  readonly headerBytes: number;
+  /** Bytes of data the dimensions declare. */
+  readonly dataBytes: number;
+}
+
 /**
- * Parses an IDX buffer. `what` names the file in errors. Checks the magic,
- * the element type, the number of dimensions (expectedDims), that no
- * dimension is zero, and that the data length matches the dimensions exactly.
+ * Reads and checks an IDX header from the start of a file (a prefix is
+ * enough): the magic, the element type, the number of dimensions
+ * (expectedDims) and that no dimension is zero. `what` names the file.
  */
-export function parseIdx(buf: Uint8Array, what: string, expectedDims: readonly number[]): IdxArray {
-  if (buf.length < 4)
+export function parseIdxHeader(
+  buf: Uint8Array,
+  what: string,
+  expectedDims: readonly number[],
+): IdxHeader {
+  if (buf.length < 4) {
     throw new InputFileError(`${what}: ${buf.length} bytes is too short for an IDX header`);
+  }
   if (buf[0] !== 0 || buf[1] !== 0) {
     throw new InputFileError(`${what}: not an IDX file (bad magic bytes ${buf[0]}, ${buf[1]})`);
   }
@@ -44,23 +57,32 @@ export function parseIdx(buf: Uint8Array, what: string, expectedDims: readonly n
       `${what}: IDX file has ${ndims} dimensions, expected ${expectedDims.join(' or ')}`,
     );
   }
-  const header = 4 + 4 * ndims;
-  if (buf.length < header) throw new InputFileError(`${what}: IDX header is truncated`);
+  const headerBytes = 4 + 4 * ndims;
+  if (buf.length < headerBytes) throw new InputFileError(`${what}: IDX header is truncated`);
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dims: number[] = [];
-  let total = 1;
+  let dataBytes = 1;
   for (let i = 0; i < ndims; i++) {
     const d = view.getUint32(4 + 4 * i, false);
     if (d === 0) throw new InputFileError(`${what}: IDX dimension ${i} is zero`);
     dims.push(d);
-    total *= d;
+    dataBytes *= d;
   }
-  const have = buf.length - header;
-  if (total !== have) {
-    const why = total > have ? 'truncated' : 'has trailing bytes';
+  return { dims, headerBytes, dataBytes };
+}
+
+/**
+ * Parses a whole IDX buffer: the header (parseIdxHeader), then the data,
+ * whose length must match the dimensions exactly.
+ */
+export function parseIdx(buf: Uint8Array, what: string, expectedDims: readonly number[]): IdxArray {
+  const { dims, headerBytes, dataBytes } = parseIdxHeader(buf, what, expectedDims);
+  const have = buf.length - headerBytes;
+  if (dataBytes !== have) {
+    const why = dataBytes > have ? 'truncated' : 'has trailing bytes';
     throw new InputFileError(
-      `${what}: IDX dimensions [${dims.join(', ')}] need ${total} bytes of data but the file has ${have}; it is ${why}`,
+      `${what}: IDX dimensions [${dims.join(', ')}] need ${dataBytes} bytes of data but the file has ${have}; it is ${why}`,
     );
   }
-  return { dims, data: buf.subarray(header) };
+  return { dims, data: buf.subarray(headerBytes) };
 }

@@ -65,6 +65,34 @@ test('absurd IDX dimensions are refused from the header, without allocating', ()
   assert.throws(() => parseIdx(forged, 'f', [3]), /need .* bytes of data but the file has 0/);
 });
 
+test('gzipped IDX files inflate only as far as their header declares', (t) => {
+  const dir = tempDir(t);
+  writeIdxSet(dir, 'train', 4, 3, 3, true);
+  writeIdxSet(dir, 't10k', 4, 3, 3, true);
+  // A bomb: 4 labels declared, 64 MiB of zeros behind them.
+  const bomb = new Uint8Array(4 + 4 + (64 << 20));
+  bomb.set(idxBytes([4], Uint8Array.from([1, 2, 3, 4])));
+  writeFile(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(bomb));
+  assert.throws(
+    () => loadRawDataset(`idx:${dir}`),
+    (e: unknown) =>
+      e instanceof InputFileError &&
+      /decompresses to more than the 12 bytes expected/.test(e.message),
+  );
+  // Forged dimensions in a gzipped header: refused before inflating the rest.
+  writeFile(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idxBytes([4], new Uint8Array(4))));
+  writeFile(
+    join(dir, 't10k-images-idx3-ubyte.gz'),
+    gzipSync(idxBytes([60000, 60000, 60000], new Uint8Array(9))),
+  );
+  assert.throws(() => loadRawDataset(`idx:${dir}`), /declare 216000000000000 bytes, more than/);
+  writeFile(
+    join(dir, 't10k-images-idx3-ubyte.gz'),
+    Uint8Array.from([0x1f, 0x8b, 0, 1, 2, 3, 4, 5, 6, 7]),
+  );
+  assert.throws(() => loadRawDataset(`idx:${dir}`), /is not valid gzip/);
+});
+
 test('IDX directory errors are one-line InputFileErrors that say what to do', (t) => {
   const dir = tempDir(t);
   const one = (spec: string, re: RegExp) =>
