@@ -159,6 +159,9 @@ export async function runModel(
   let orderEpoch = -1;
   try {
     for (; s < steps; s++) {
+      // wasm kernels run synchronously, so a step never yields to the event
+      // loop by itself; yield here so that signals (Ctrl-C) and replies are seen.
+      await new Promise((resolve) => setImmediate(resolve));
       if (o.signal?.aborted) {
         interrupted = true;
         break;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,55 @@ test('cdma study runs a short study end to end and rebuilds its report', () => {
   ]);
   assert.equal(done.code, 0, done.stderr);
   assert.match(done.stderr, /alexnet-small: already complete/);
+});
+
+test('Ctrl-C stops the study at a step boundary and the same command resumes it', async () => {
+  const out = join(mkdtempSync(join(tmpdir(), 'cdma-cli-study-')), 'run');
+  const args = [
+    'study',
+    '--models',
+    'alexnet',
+    '--steps',
+    '20',
+    '--every',
+    '5',
+    '--batch',
+    '8',
+    '--limit',
+    '64',
+    '--out',
+    out,
+  ];
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    env: { ...process.env, CI: 'true' },
+  });
+  let stderr = '';
+  let sent = false;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr += chunk;
+    // Interrupt once training has started (the first progress line).
+    if (!sent && /alexnet-small: step \d+\/20/.test(stderr)) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /interrupted; run the same command again to resume/);
+  const mid = readResults(join(out, 'results.json'));
+  assert.equal(mid.models[0].status, 'running');
+  assert.ok(mid.models[0].stepsDone < 20);
+
+  const again = cdma(args);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(
+    again.stderr,
+    new RegExp(`alexnet-small: resuming at step ${mid.models[0].stepsDone} of 20`),
+  );
+  const done = readResults(join(out, 'results.json'));
+  assert.equal(done.models[0].status, 'complete');
+  assert.deepEqual(done.models[0].steps, [0, 5, 10, 15, 19]);
 });
 
 /** Runs the CLI in this process, capturing what it writes to stderr. */
