@@ -179,7 +179,7 @@ async function overhead(o: Options) {
     "    in-manager = compute-thread time inside the manager's calls per step, over the oracle step (robust to machine load)",
   );
   console.log(
-    'model               oracle ms  hooks ms  all ms  hooks overhead  all overhead  in-manager hooks  in-manager all  offloaded/step',
+    'model               oracle ms  hooks ms  all ms  hooks overhead  all overhead  in-manager hooks  in-manager all  offloaded/step (all: of which stall, copies)',
   );
   const rows = [];
   for (const name of o.models) {
@@ -209,12 +209,19 @@ async function overhead(o: Options) {
         inManagerHooks: hooks.medianManagerMs / oracle.medianMs,
         inManagerAll: managed.medianManagerMs / oracle.medianMs,
         offloadedBytes: median(managed.manager!.steps.map((s) => s.offloadedRawBytes)),
+        /** Of the in-manager time of "all": waiting for the engine, and copying to/from staging. */
+        allStallMs: median(managed.manager!.steps.slice(1).map((s) => s.stallMs)),
+        allCopyMs: median(
+          managed
+            .manager!.steps.slice(1)
+            .map((s) => s.layers.reduce((a, l) => a + l.copyOutMs + l.copyInMs, 0)),
+        ),
       };
       rows.push(row);
       console.log(
         `${name.padEnd(18)} ${row.oracleMs.toFixed(1).padStart(10)} ${row.hooksMs.toFixed(1).padStart(9)} ${row.managedMs.toFixed(1).padStart(7)} ` +
           `${pct(row.hooksOverhead).padStart(15)} ${pct(row.overhead).padStart(13)} ${pct(row.inManagerHooks).padStart(17)} ${pct(row.inManagerAll).padStart(15)}  ` +
-          `${(row.offloadedBytes / 2 ** 20).toFixed(1)} MiB`,
+          `${(row.offloadedBytes / 2 ** 20).toFixed(1)} MiB (stall ${row.allStallMs.toFixed(1)} ms, copies ${row.allCopyMs.toFixed(1)} ms)`,
       );
     } finally {
       for (const r of [oracle, hooks, managed]) await r.dispose();

@@ -103,6 +103,8 @@ export class MemoryManager implements SavedTensorStore {
   #hostBytes = 0;
   #closed = false;
   readonly #groupCosts = new Map<string, GroupCost>();
+  /** Host entries released, freed together at the step's end (each message wakes the engine). */
+  #toDrop: number[] = [];
   /** Group key of each (layer, role) the executor packs, and the groups by key. */
   readonly #keys = new Map<string, string>();
   readonly #groupByKey: ReadonlyMap<string, SavedGroup>;
@@ -225,6 +227,8 @@ export class MemoryManager implements SavedTensorStore {
     // Offloads of tensors nobody synchronised on (none in a well-formed run).
     for (const list of this.#pendingSync.values()) await Promise.all(list);
     this.#pendingSync.clear();
+    this.#engine?.drop(this.#toDrop);
+    this.#toDrop = [];
     this.#sampleDevice();
     const end = performance.now();
     s.stepMs = end - this.#stepStart;
@@ -346,7 +350,6 @@ export class MemoryManager implements SavedTensorStore {
     for (const c of e.clones) c.dispose();
     e.clones = [];
     if (e.offload && this.#engine) {
-      const engine = this.#engine;
       // Free the host copy once whatever is in flight for it is over.
       const after = e.prefetchP ?? e.offloadP ?? Promise.resolve();
       after.then(() => {
@@ -355,7 +358,7 @@ export class MemoryManager implements SavedTensorStore {
           e.staging = undefined;
         }
         if (e.offloaded) {
-          engine.drop(e.id);
+          this.#toDrop.push(e.id);
           this.#hostBytes -= e.hostBytes;
           e.hostBytes = 0;
         }

@@ -204,10 +204,13 @@ export class TransferEngine {
     }));
   }
 
-  /** Frees the host copy of `key` (fire and forget; a failure surfaces on the next job). */
-  drop(key: number): void {
-    if (this.#failure || this.#closing) return;
-    this.#worker.postMessage({ type: 'drop', key } satisfies EngineRequest);
+  /**
+   * Frees the host copies of `keys` (fire and forget; a failure surfaces on
+   * the next job). Callers batch them: every message wakes the engine thread.
+   */
+  drop(keys: readonly number[]): void {
+    if (this.#failure || this.#closing || keys.length === 0) return;
+    this.#worker.postMessage({ type: 'drop', keys } satisfies EngineRequest);
   }
 
   /** Fault injection for tests: make the engine thread exit or crash. */

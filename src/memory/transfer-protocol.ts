@@ -37,7 +37,7 @@ export type EngineRequest =
       readonly byteOffset: number;
       readonly byteLength: number;
     }
-  | { readonly type: 'drop'; readonly key: number }
+  | { readonly type: 'drop'; readonly keys: readonly number[] }
   | { readonly type: 'fault'; readonly kind: FaultKind }
   | { readonly type: 'close'; readonly op: number };
 

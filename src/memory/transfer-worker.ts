@@ -145,9 +145,11 @@ function handle(r: EngineRequest): void {
       }
       return;
     case 'drop':
-      stored.delete(r.key);
       try {
-        store.delete(r.key);
+        for (const key of r.keys) {
+          stored.delete(key);
+          store.delete(key);
+        }
       } catch (e) {
         send(failure(0, e));
       }
