@@ -111,6 +111,8 @@ async function runOne(
       backend: o.backend,
       store: manager,
       deviceLimitBytes: run.config?.budgetBytes,
+      // The final evaluation at the training batch: a larger one could exceed the budget.
+      evalBatch: o.batch,
       onStep: (r) => o.onStep?.(run, r, manager?.steps[manager.steps.length - 1]),
     });
     return { summary, stats: manager ? [...manager.steps] : [], plan: manager?.planName };

@@ -145,7 +145,8 @@ async function run(o: TrainCliOptions): Promise<void> {
       weightDecay,
       seed,
       backend,
-      evalBatch,
+      // Under a memory budget, evaluate at the training batch (a larger forward pass could exceed it).
+      evalBatch: evalBatch ?? (memory?.config.budgetBytes !== undefined ? batch : undefined),
       evalEachEpoch: o.evalEachEpoch,
       store: memory,
       deviceLimitBytes: memory?.config.budgetBytes,
