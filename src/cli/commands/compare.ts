@@ -37,7 +37,7 @@ interface CompareCliOptions {
   lr: string;
   limit?: string;
   testLimit: string;
-  inputShape?: string;
+  input?: string;
   fit: FitMode;
   backend: string;
   json?: boolean;
@@ -55,11 +55,9 @@ function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_
 }
 
 function shape(text: string): Shape3 {
-  const parts = text.split(/[x,]/).map((p) => integer('--input-shape', p, 1, 65536));
+  const parts = text.split(/[x,]/).map((p) => integer('--input', p, 1, 65536));
   if (parts.length !== 3 || (parts[0] !== 1 && parts[0] !== 3)) {
-    throw new InvalidArgumentError(
-      `--input-shape must be CxHxW with 1 or 3 channels, got '${text}'`,
-    );
+    throw new InvalidArgumentError(`--input must be CxHxW with 1 or 3 channels, got '${text}'`);
   }
   return [parts[0], parts[1], parts[2]];
 }
@@ -97,7 +95,10 @@ export function formatComparison(r: CompareResult): string {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => pad(c, widths[i], i < 3 || i === 10)).join('  ');
+    cells
+      .map((c, i) => pad(c, widths[i], i < 3 || i === 10))
+      .join('  ')
+      .trimEnd();
   const out = [line(head), ...rows.map(line)];
   const vdnn = r.runs.find((x) => x.name === 'vDNN');
   const cdma = r.runs.find((x) => x.name === 'cDMA');
@@ -132,7 +133,7 @@ async function run(o: CompareCliOptions): Promise<void> {
   }
   const limit = o.limit === undefined ? batch * steps : integer('--limit', o.limit, batch);
   const testLimit = integer('--test-limit', o.testLimit, 1);
-  const requested = o.inputShape === undefined ? undefined : shape(o.inputShape);
+  const requested = o.input === undefined ? undefined : shape(o.input);
   const say = (line: string) => {
     if (!o.quiet) process.stderr.write(`${line}\n`);
   };
@@ -229,10 +230,10 @@ export function registerCompare(program: Command): void {
   program
     .command('compare')
     .description(
-      "The paper's main comparison: train the same model, data and seed as the oracle (nothing leaves the device),\n" +
-        'vDNN (offload uncompressed) and cDMA (offload compressed with ZVC, plus --codecs), then print step time,\n' +
-        'performance normalised to the oracle, peak device bytes, bytes over the link, compression ratio and density,\n' +
-        'and check that every run ends with bit-identical weights.',
+      "The paper's main comparison: trains the same model, data and seed as the oracle (nothing leaves the device), " +
+        'vDNN (offload uncompressed) and cDMA (offload compressed with ZVC, and any --codecs), prints step time, ' +
+        'performance normalised to the oracle, peak device bytes, bytes over the link, compression ratio and density, ' +
+        'and checks that every run ends with bit-identical weights.',
     )
     .requiredOption('--model <name>', 'zoo network, e.g. vgg16-small (see `cdma models`)')
     .option('--dataset <spec>', `dataset: ${DATASET_SPEC_HELP}`, 'mnist')
@@ -281,7 +282,7 @@ export function registerCompare(program: Command): void {
       '100',
     )
     .option(
-      '--input-shape <CxHxW>',
+      '--input <CxHxW>',
       "train at this input shape (default: the dataset's if the network takes it)",
     )
     .addOption(
