@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TransferEngine } from '../../src/memory/transfer-engine.js';
+import { TransferEngineError } from '../../src/memory/errors.js';
+import type { CodecId } from '../../src/codec/codec.js';
+
+function sparse(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(new SharedArrayBuffer(n * 4));
+  const f = new Float32Array(b.buffer);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    f[i] = x % 3 === 0 ? (x / 2 ** 32) * 4 - 2 : 0;
+  }
+  f[1] = -0; // a non-zero bit pattern
+  return b;
+}
+
+const shared = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
+const unlimited = { bytesPerSecond: Infinity, latencySeconds: 0 };
+
+test('every codec moves bytes out and back bit-exactly, reporting sizes and non-zeros', async () => {
+  for (const id of ['none', 'zvc', 'rle', 'zlib'] as CodecId[]) {
+    const e = await TransferEngine.start({
+      codec: { id },
+      link: unlimited,
+      hostStore: { kind: 'ram' },
+    });
+    try {
+      const src = sparse(10_000, 3);
+      const nz = new Uint32Array(src.buffer).reduce((a, w) => a + (w !== 0 ? 1 : 0), 0);
+      const off = await e.offload(1, src, 4);
+      assert.equal(off.direction, 'offload');
+      assert.equal(off.rawBytes, 40_000);
+      assert.equal(off.nonZero, nz, id);
+      if (id === 'none') assert.equal(off.linkBytes, 40_000);
+      else assert.ok(off.linkBytes < 40_000, `${id} did not compress`);
+      const copy = src.slice();
+      src.fill(0xee); // the staging buffer is reused at once
+      const dest = shared(40_000);
+      const pre = await e.prefetch(1, dest);
+      assert.equal(pre.linkBytes, off.linkBytes);
+      assert.deepEqual(new Uint8Array(dest), new Uint8Array(copy));
+      // Bytes (bool tensors) travel without a codec.
+      const flags = shared(7).fill(1);
+      await e.offload(2, flags, 1);
+      const back = shared(7);
+      await e.prefetch(2, back);
+      assert.deepEqual([...back], [1, 1, 1, 1, 1, 1, 1]);
+    } finally {
+      await e.close();
+    }
+  }
+});
+
+test('the link is enforced by waiting: a transfer takes at least latency + bytes / bandwidth', async () => {
+  const e = await TransferEngine.start({
+    codec: { id: 'none' },
+    link: { bytesPerSecond: 10e6, latencySeconds: 0.002 },
+    hostStore: { kind: 'ram' },
+  });
+  try {
+    const r = await e.offload(1, shared(200_000), 4);
+    assert.ok(r.linkMs >= 22 - 1e-9, `link model ${r.linkMs} ms`);
+    assert.ok(r.endMs - r.startMs >= r.linkMs - 0.5, `engine took ${r.endMs - r.startMs} ms`);
+    const p = await e.prefetch(1, shared(200_000));
+    assert.ok(p.endMs >= r.endMs, 'one engine: jobs run in order');
+  } finally {
+    await e.close();
+  }
+});
+
+test('a failed job fails the engine for good: nothing continues on possibly wrong data', async () => {
+  const e = await TransferEngine.start({
+    codec: { id: 'zvc' },
+    link: unlimited,
+    hostStore: { kind: 'ram' },
+  });
+  await e.offload(1, sparse(4, 1), 4);
+  await assert.rejects(e.prefetch(1, shared(8)), /holds 16/);
+  await assert.rejects(e.prefetch(1, shared(16)), /holds 16/);
+  await assert.rejects(e.offload(2, sparse(4, 2), 4), /holds 16/);
+  await e.close();
+  const f = await TransferEngine.start({
+    codec: { id: 'zvc' },
+    link: unlimited,
+    hostStore: { kind: 'ram' },
+  });
+  await assert.rejects(f.prefetch(9, shared(8)), /never offloaded/);
+  await f.close();
+});
+
+test('a dead engine thread is a TransferEngineError for every pending and later job', async () => {
+  const e = await TransferEngine.start({
+    codec: { id: 'zvc' },
+    link: unlimited,
+    hostStore: { kind: 'ram' },
+  });
+  assert.throws(() => e.offload(2, new Uint8Array(8), 4), TransferEngineError); // not shared memory
+  await e.offload(1, sparse(4, 1), 4);
+  e.injectFault('exit');
+  await assert.rejects(e.offload(3, sparse(4, 2), 4), TransferEngineError);
+  assert.ok(e.failure instanceof TransferEngineError);
+  await assert.rejects(e.prefetch(1, shared(16)), TransferEngineError);
+  await e.close();
+});
+
+test('a codec the engine cannot build fails at start', async () => {
+  await assert.rejects(
+    TransferEngine.start({
+      codec: { id: 'zlib', params: { level: 99 } },
+      link: unlimited,
+      hostStore: { kind: 'ram' },
+    }),
+    /level/,
+  );
+});
