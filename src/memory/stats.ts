@@ -56,7 +56,11 @@ export interface StepStats {
   offloadedNonZero: number;
   /** Non-zero fraction of the offloaded elements (NaN when nothing moved). */
   density: number;
-  /** tf.memory().numBytes at the step's end, and the largest value seen at any hook. */
+  /**
+   * tf.memory().numBytes at the step's end, and the largest value seen at any
+   * hook. tfjs counts every reference to a buffer, so this can exceed the
+   * executor's device meter (which counts each buffer once).
+   */
   deviceBytes: number;
   peakDeviceBytes: number;
   /** Host store bytes at the step's peak (compressed). */
