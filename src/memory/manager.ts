@@ -150,7 +150,7 @@ export class MemoryManager implements SavedTensorStore {
     return new MemoryManager(setup, engine);
   }
 
-  /** The budget plan made before the first step (undefined without a budget). */
+  /** The device-peak estimates made before the first step (undefined before it). */
   get budgetPlan(): BudgetPlan | undefined {
     return this.#budgetPlan;
   }
@@ -247,12 +247,11 @@ export class MemoryManager implements SavedTensorStore {
     }
   }
 
-  beginForward(layerIndex: number): void {
+  beginForward(_layerIndex: number): void {
     this.#throwIfFailed();
     this.#layerStart = performance.now();
     this.#notCompute = 0;
     this.#sampleDevice();
-    void layerIndex;
   }
 
   async endForward(layerIndex: number): Promise<void> {
