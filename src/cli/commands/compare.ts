@@ -229,6 +229,9 @@ async function run(o: CompareCliOptions): Promise<void> {
 export function registerCompare(program: Command): void {
   program
     .command('compare')
+    .summary(
+      "oracle vs vDNN vs cDMA on the same model, data and seed (the paper's main comparison)",
+    )
     .description(
       "The paper's main comparison: trains the same model, data and seed as the oracle (nothing leaves the device), " +
         'vDNN (offload uncompressed) and cDMA (offload compressed with ZVC, and any --codecs), prints step time, ' +

@@ -122,6 +122,7 @@ export function runDemo(o: DemoOptions): { header: Record<string, unknown>; rows
 export function registerDemo(program: Command): void {
   program
     .command('demo')
+    .summary('compress a built-in sample activation with every codec and layout; print ratios')
     .description(
       'compress a built-in seeded ReLU-like activation tensor with every codec and layout, ' +
         'check each round trip bit for bit, and print ratio and GB/s per codec',

@@ -181,6 +181,7 @@ function layersReport(
 export function registerModels(program: Command): void {
   program
     .command('models')
+    .summary('list the model zoo, or one network layer by layer')
     .description(
       'List the model zoo, or one network layer by layer: output shapes, parameters,\n' +
         'FLOPs and the activation bytes saved for the backward pass at a batch size.',

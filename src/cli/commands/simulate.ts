@@ -200,6 +200,7 @@ async function runSweepCommand(f: Flags): Promise<void> {
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
+    .summary('predict oracle / vDNN / cDMA iteration time on a GPU and link (performance model)')
     .description(
       'Predict a training iteration on a GPU under the oracle (unlimited memory), vDNN (offload and ' +
         'prefetch over the host link) and cDMA (the same, compressed by a DMA engine): per-layer and ' +

@@ -190,6 +190,7 @@ async function run(o: TrainCliOptions): Promise<void> {
 export function registerTrain(program: Command): void {
   const cmd = program
     .command('train')
+    .summary('train a zoo network on a dataset, optionally under a memory budget with offloading')
     .description(
       'Train a zoo network on a dataset with SGD; shows progress on stderr and prints a summary:\n' +
         'final training loss, test accuracy, images/s, peak device bytes and the SHA-256 of the weights.',
