@@ -15,7 +15,7 @@ import { KeepStore } from '../../src/nn/keep-store.js';
 import { createLayer } from '../../src/nn/layers/index.js';
 import { toNhwc } from '../../src/nn/layers/layer.js';
 import type { Param } from '../../src/nn/param.js';
-import { SAVED_FOR_BACKWARD } from '../../src/nn/spec.js';
+import { SAVED_FOR_BACKWARD, type ModelSpec } from '../../src/nn/spec.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from '../../src/nn/store.js';
 import { Sgd } from '../../src/train/sgd.js';
 import { rand, relErr } from './layer-helpers.js';
@@ -184,6 +184,37 @@ describe('executor', () => {
     assert.equal(tf.memory().numTensors, tensors, 'evaluate');
     images.dispose();
     sgd.dispose();
+    exec.dispose();
+  });
+
+  test("a step's peak includes the backward pass: parameters and all their gradients", async () => {
+    // Parameters dominate (a wide dense layer at batch 1), so the largest
+    // point of the step is in the backward pass, once every gradient exists.
+    const wide: ModelSpec = {
+      name: 'wide',
+      description: 'parameters much larger than activations',
+      numClasses: 3,
+      layers: [
+        { kind: 'input', name: 'data', inputs: [], shape: [2, 4, 4] },
+        { kind: 'flatten', name: 'flat', inputs: ['data'] },
+        { kind: 'dense', name: 'fc1', inputs: ['flat'], units: 1024, bias: true },
+        { kind: 'relu', name: 'relu', inputs: ['fc1'] },
+        { kind: 'dense', name: 'fc2', inputs: ['relu'], units: 3, bias: true },
+        { kind: 'softmax_ce', name: 'loss', inputs: ['fc2'] },
+      ],
+    };
+    const exec = Executor.create(wide, { seed: 1 });
+    const images = rand([1, 4, 4, 2], 3) as tf.Tensor4D;
+    const paramBytes = exec.params.reduce((s, p) => s + p.value.size * 4, 0);
+    const r = await exec.trainStep(images, Int32Array.of(1), 0);
+    // Held at fc1's backward: parameters, every gradient, the input batch.
+    assert.ok(
+      r.peakDeviceBytes >= 2 * paramBytes + images.size * 4,
+      `${r.peakDeviceBytes} < ${2 * paramBytes + images.size * 4}`,
+    );
+    // A fresh executor's first step is its whole life.
+    assert.equal(r.peakDeviceBytes, exec.peakDeviceBytes);
+    images.dispose();
     exec.dispose();
   });
 
