@@ -7,7 +7,8 @@
  * initBackend for wasm and cpu). step() consumes the gradients the executor
  * left: it disposes each and sets Param.grad to null. The momentum buffers
  * live in Param.slots, so the executor counts them in its device bytes;
- * dispose() frees them.
+ * dispose() frees them. The learning rate may change between steps
+ * (setLearningRate, for a schedule); momentum and weight decay are fixed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
@@ -20,26 +21,41 @@ export interface SgdOptions {
   weightDecay?: number;
 }
 
+function checkLearningRate(lr: number): void {
+  if (!(Number.isFinite(lr) && lr > 0)) {
+    throw new InvalidArgumentError(`learning rate must be a positive number, got ${lr}`);
+  }
+}
+
 export class Sgd {
-  readonly lr: number;
   readonly momentum: number;
   readonly weightDecay: number;
+  private rate: number;
   private readonly owned = new Set<Param>();
 
   constructor(opts: SgdOptions) {
     const { lr, momentum = 0, weightDecay = 0 } = opts;
-    if (!(Number.isFinite(lr) && lr > 0)) {
-      throw new InvalidArgumentError(`learning rate must be a positive number, got ${lr}`);
-    }
+    checkLearningRate(lr);
     if (!(Number.isFinite(momentum) && momentum >= 0 && momentum < 1)) {
       throw new InvalidArgumentError(`momentum must be in [0, 1), got ${momentum}`);
     }
     if (!(Number.isFinite(weightDecay) && weightDecay >= 0)) {
       throw new InvalidArgumentError(`weight decay must be a number >= 0, got ${weightDecay}`);
     }
-    this.lr = lr;
+    this.rate = lr;
     this.momentum = momentum;
     this.weightDecay = weightDecay;
+  }
+
+  /** The learning rate the next step() uses. */
+  get lr(): number {
+    return this.rate;
+  }
+
+  /** Sets the learning rate for the following steps (a positive finite number); momentum buffers are kept. */
+  setLearningRate(lr: number): void {
+    checkLearningRate(lr);
+    this.rate = lr;
   }
 
   /** Updates every parameter that has a gradient, and disposes that gradient. */
@@ -50,7 +66,7 @@ export class Sgd {
       p.grad = null;
       const v = this.momentum > 0 ? p.slots[0] : undefined;
       const attrs: SgdUpdateAttrs = {
-        lr: this.lr,
+        lr: this.rate,
         momentum: this.momentum,
         weightDecay: p.decay ? this.weightDecay : 0,
         first: !v,

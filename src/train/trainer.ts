@@ -13,6 +13,7 @@ import type { ModelSpec } from '../nn/spec.js';
 import type { SavedTensorStore } from '../nn/store.js';
 import { getModel } from '../nn/zoo/index.js';
 import { batches, gather, stepsPerEpoch } from './batches.js';
+import { cleanUp } from './clean-up.js';
 import { learningRate, parseLrSchedule, type LrScheduleName } from './lr-schedule.js';
 import { Sgd } from './sgd.js';
 
@@ -167,12 +168,16 @@ async function evaluate(
     const idx = Array.from({ length: n }, (_, i) => start + i);
     const { images, labels } = gather(split, size, idx);
     const x = tf.tensor4d(images, [n, h, w, c]);
+    let failed = false;
     try {
       const r = await exec.evaluate(x, labels);
       lossSum += r.loss * n;
       correct += r.correct;
+    } catch (e) {
+      failed = true;
+      throw e;
     } finally {
-      x.dispose();
+      cleanUp(failed, () => x.dispose());
     }
     onEval?.(start + n, split.count);
   }
@@ -221,15 +226,14 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     store: opts.store,
     deviceLimitBytes: opts.deviceLimitBytes,
   });
-  // Sgd fixes its rate at construction; its momentum buffers live in each
-  // Param's slots, so a new Sgd per rate continues the same optimisation.
   const lrAt = (s: number) => learningRate(lrSchedule, opts.lr, s, steps, warmupSteps);
-  let sgd = new Sgd({ lr: lrAt(0), momentum, weightDecay });
+  const sgd = new Sgd({ lr: lrAt(0), momentum, weightDecay });
   const records: StepRecord[] = [];
   const epochRecords: EpochRecord[] = [];
   let peak = 0;
   let trainMs = 0;
   let evalMs = 0;
+  let failed = false;
   try {
     let epochLoss = 0;
     let epochCorrect = 0;
@@ -239,13 +243,17 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       const t0 = performance.now();
       const x = tf.tensor4d(b.images, [batch, h, w, c]);
       let r;
+      let stepFailed = false;
       try {
         r = await exec.trainStep(x, b.labels, records.length);
+      } catch (e) {
+        stepFailed = true;
+        throw e;
       } finally {
-        x.dispose();
+        cleanUp(stepFailed, () => x.dispose());
       }
       const lr = lrAt(records.length);
-      if (lr !== sgd.lr) sgd = new Sgd({ lr, momentum, weightDecay });
+      sgd.setLearningRate(lr);
       sgd.step(exec.params);
       const ms = performance.now() - t0;
       peak = Math.max(peak, r.peakDeviceBytes);
@@ -329,8 +337,15 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       epochRecords,
       records,
     };
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
-    sgd.dispose();
-    exec.dispose();
+    // A failure's own error wins over one from freeing after it.
+    cleanUp(
+      failed,
+      () => sgd.dispose(),
+      () => exec.dispose(),
+    );
   }
 }

@@ -68,6 +68,24 @@ describe('Sgd', () => {
     tf.dispose([w.value, u.value]);
   });
 
+  test('setLearningRate changes the next updates and keeps the momentum', () => {
+    const w = param('l/weight', [1], false);
+    const sgd = new Sgd({ lr: 0.1, momentum: 0.9 });
+    w.grad = tf.tensor1d([1]);
+    sgd.step([w]); // v = 1, w = 1 - 0.1
+    sgd.setLearningRate(0.5);
+    assert.equal(sgd.lr, 0.5);
+    w.grad = tf.tensor1d([1]);
+    sgd.step([w]); // v = 0.9 + 1, w = 0.9 - 0.5 * 1.9
+    assert.ok(Math.abs(w.value.dataSync()[0] - (0.9 - 0.5 * 1.9)) < 1e-6);
+    for (const bad of [0, -1, NaN, Infinity]) {
+      assert.throws(() => sgd.setLearningRate(bad), InvalidArgumentError, String(bad));
+    }
+    assert.equal(sgd.lr, 0.5, 'a rejected rate leaves the rate as it was');
+    sgd.dispose();
+    w.value.dispose();
+  });
+
   test('rejects nonsense hyper-parameters', () => {
     assert.throws(() => new Sgd({ lr: 0 }), InvalidArgumentError);
     assert.throws(() => new Sgd({ lr: 0.1, momentum: 1 }), InvalidArgumentError);
