@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { loadDataset } from '../../src/data/prepare.js';
+import { Executor } from '../../src/nn/executor.js';
+import { KeepStore } from '../../src/nn/keep-store.js';
+import type { SavedHandle } from '../../src/nn/store.js';
 import { train, type TrainOptions } from '../../src/train/trainer.js';
 
 // A small slice of the embedded digits keeps the determinism runs short.
@@ -100,4 +103,29 @@ test('epochs: callbacks per step and per epoch, test accuracy after each epoch',
     'the last epoch reports the final evaluation',
   );
   assert.equal(evalCalls, 4, 'two evaluations (after epoch 1 and at the end) of two chunks each');
+});
+
+test("a failed step's error is the one reported, even when freeing afterwards fails", async () => {
+  class BrokenStore extends KeepStore {
+    override unpack(_h: SavedHandle): never {
+      throw new Error('unpack broke');
+    }
+  }
+  // Freeing after a broken wasm heap can trap too; that must not hide the cause.
+  const dispose = Object.getOwnPropertyDescriptor(Executor.prototype, 'dispose');
+  Executor.prototype.dispose = function (this: Executor) {
+    dispose?.value.call(this);
+    throw new Error('memory access out of bounds');
+  };
+  try {
+    await assert.rejects(train({ ...short(1), steps: 1, store: new BrokenStore() }), {
+      message: 'unpack broke',
+    });
+    // Without an earlier failure a cleanup error is not swallowed.
+    await assert.rejects(train({ ...short(1), steps: 1 }), {
+      message: 'memory access out of bounds',
+    });
+  } finally {
+    if (dispose) Object.defineProperty(Executor.prototype, 'dispose', dispose);
+  }
 });
