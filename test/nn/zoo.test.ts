@@ -151,6 +151,12 @@ test('-small variants keep the topology at 28x28x1 and 32x32x3 within a CPU budg
   }
 });
 
+test('NiN keeps its ReLU before global pooling at full size only', () => {
+  const pool4 = (m: string) => analysis(m).layers.find((l) => l.spec.name === 'pool4')!.spec.inputs;
+  assert.deepEqual(pool4('nin'), ['cccp8/relu']);
+  assert.deepEqual(pool4('nin-small'), ['cccp8']);
+});
+
 test('options: numClasses and input shape overrides', () => {
   const a = analyzeModel(getModel('alexnet', { numClasses: 10 }));
   assert.equal(a.params, 60_965_224 - 4096 * 990 - 990);

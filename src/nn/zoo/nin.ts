@@ -16,13 +16,17 @@ interface Mlpconv {
   readonly stride?: number;
   readonly pad?: number;
   readonly cccp: readonly [string, number, string, number];
+  /** ReLU after the second 1x1 convolution (default true). */
+  readonly lastRelu?: boolean;
 }
 
-/** conv -> relu -> 1x1 -> relu -> 1x1 -> relu; returns the last ReLU. */
+/** conv -> relu -> 1x1 -> relu -> 1x1 [-> relu]; returns the last layer. */
 function mlpconv(b: ModelBuilder, from: string, m: Mlpconv): string {
   let x = b.convRelu(m.conv, from, m.filters, m.kernel, { stride: m.stride, pad: m.pad });
   x = b.convRelu(m.cccp[0], x, m.cccp[1], 1);
-  return b.convRelu(m.cccp[2], x, m.cccp[3], 1);
+  return m.lastRelu === false
+    ? b.conv(m.cccp[2], x, m.cccp[3], 1)
+    : b.convRelu(m.cccp[2], x, m.cccp[3], 1);
 }
 
 export const nin = defineModel(
@@ -72,7 +76,9 @@ export const nin = defineModel(
 /**
  * NiN in miniature: the same four mlpconv blocks, pooling, dropout and
  * global average pooling over a numClasses-channel cccp8, with 5x5/3x3
- * stride-1 spatial convolutions and 24-128 channels.
+ * stride-1 spatial convolutions and 24-128 channels. cccp8 has no ReLU: with
+ * one in front of the softmax, SGD training on MNIST died in every run
+ * (all logits 0, loss stuck at ln 10); without it the network trains.
  */
 export const ninSmall = defineModel(
   {
@@ -113,6 +119,7 @@ export const ninSmall = defineModel(
       kernel: 3,
       pad: 1,
       cccp: [c[6], 128, c[7], n],
+      lastRelu: false,
     });
     return b.globalAvgPool('pool4', x);
   },
