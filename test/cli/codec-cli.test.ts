@@ -4,8 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
 import { encodeNpy } from '../../src/io/npy.js';
+import { runCli } from '../helpers/cli.js';
 
 let dir = '';
 before(() => {
@@ -15,28 +15,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const p = (name: string): string => join(dir, name);
 
-/** Runs the CLI in this process, capturing what it prints. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const w1 = process.stdout.write.bind(process.stdout);
-  const w2 = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string | Uint8Array) => (
-    (out += String(s)),
-    true
-  )) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (
-    (err += String(s)),
-    true
-  )) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    process.stdout.write = w1;
-    process.stderr.write = w2;
-  }
-}
+const cli = runCli;
 
 /** Asserts a one-line error on stderr matching `pattern` and a non-zero exit. */
 function failed(r: { code: number; err: string }, pattern: RegExp): void {

@@ -6,27 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { runDemo } from '../../src/cli/commands/demo.js';
+import { captureOutput } from '../helpers/cli.js';
 
-function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ow = process.stdout.write.bind(process.stdout);
-  const ew = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((s: string) => (
-    out.push(String(s)),
-    true
-  )) as typeof process.stdout.write;
-  process.stderr.write = ((s: string) => (
-    err.push(String(s)),
-    true
-  )) as typeof process.stderr.write;
-  return fn()
-    .finally(() => {
-      process.stdout.write = ow;
-      process.stderr.write = ew;
-    })
-    .then((code) => ({ code, out: out.join(''), err: err.join('') }));
-}
+const capture = captureOutput;
 
 test('demo: every codec in every layout round-trips; ZVC ignores the layout, RLE does not', () => {
   const { header, rows } = runDemo({
