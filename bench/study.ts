@@ -1,17 +1,18 @@
 /**
- * npm run bench:study [-- --batch 64 --every 10 --rounds 3 --models alexnet-small,squeezenet-small]
+ * npm run bench:study [-- --batch 64 --every 50 --rounds 3 --block 10 --records 2 --models a,b]
  *
  * What the sparsity study costs a training run. For each network, rounds of
- * three interleaved blocks of 2 x --every training steps on the same MNIST
- * batches (so all three see the same machine, on a shared box):
+ * three interleaved blocks of --block training steps on the same kind of
+ * MNIST batches, so all three see the same machine on a shared box:
  * - off: the recorder attached but not recording (what non-recorded steps pay);
- * - worker: recording every --every steps with the measurements on a worker
- *   thread (the study's default), waiting for them at the end of the block;
- * - inline: the same with the measurements on the training thread.
- * Reported per mode: wall ms per step and process CPU ms per step (all
- * threads), medians over the rounds, and the overhead against "off":
- * wall (what training takes longer) and CPU (the work added, which the
- * worker moves to a second core). Prints a table and writes
+ * - worker: --records of the block's steps recorded, measured on the worker
+ *   thread (the study's default), waiting for the measurements at the end;
+ * - inline: the same, measured on the training thread (--no-threads).
+ * Reported per network and mode (medians over the rounds): the step time
+ * with recording off, the extra wall time per recorded step ((block -
+ * off block) / records), and what that costs at --every K: extra / (K x
+ * step). CPU time (all threads) is reported beside it: the worker only helps
+ * when a core is free for it. Prints a table and writes
  * bench/results/study.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -34,14 +35,18 @@ interface Options {
   batch: number;
   every: number;
   rounds: number;
+  block: number;
+  records: number;
   models: string[];
 }
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
     batch: 64,
-    every: 10,
+    every: 50,
     rounds: 3,
+    block: 10,
+    records: 2,
     models: ['alexnet-small', 'squeezenet-small'],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -49,10 +54,12 @@ function parseArgs(argv: string[]): Options {
     if (argv[i] === '--batch') o.batch = Number(v);
     else if (argv[i] === '--every') o.every = Number(v);
     else if (argv[i] === '--rounds') o.rounds = Number(v);
+    else if (argv[i] === '--block') o.block = Number(v);
+    else if (argv[i] === '--records') o.records = Number(v);
     else if (argv[i] === '--models') o.models = v.split(',');
     else if (argv[i] === '--help') {
       console.log(
-        'usage: npm run bench:study -- [--batch 64] [--every 10] [--rounds 3] [--models a,b]',
+        'usage: npm run bench:study -- [--batch 64] [--every 50] [--rounds 3] [--block 10] [--records 2] [--models a,b]',
       );
       process.exit(0);
     } else continue;
@@ -60,6 +67,8 @@ function parseArgs(argv: string[]): Options {
   }
   if (!(o.batch >= 1 && o.every >= 1 && o.rounds >= 1))
     throw new Error('--batch, --every and --rounds must be positive');
+  if (!(o.block >= 1 && o.records >= 1 && o.records <= o.block))
+    throw new Error('--block must be positive and --records from 1 to --block');
   return o;
 }
 
@@ -81,7 +90,7 @@ async function main(): Promise<void> {
   const [c, h, w] = dataset.shape;
   const size = c * h * w;
   const order = epochOrder(dataset.train.count, 1, 0);
-  const config = { zlibLevel: 6, zlibSampleBytes: 262144 };
+  const config = { zlibLevel: 6, zlibSampleImages: 4 };
   const worker = await WorkerMeasureService.start(config);
   const inline = new InlineMeasureService(config);
   const rows: Record<string, unknown>[] = [];
@@ -111,15 +120,17 @@ async function main(): Promise<void> {
       });
       const sgd = new Sgd({ lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
       let step = 0;
+      const recordAt = new Set(
+        Array.from({ length: o.records }, (_, r) => Math.floor((r * o.block) / o.records)),
+      );
       const block = async (mode: Mode): Promise<{ wall: number; cpu: number }> => {
-        const steps = 2 * o.every;
         const w0 = performance.now();
         const c0 = cpuMs();
         const pending: Promise<RecordedStep>[] = [];
         if (mode !== 'off') active = recorders[mode];
         current = mode === 'off' ? keep : wrapped[mode];
-        for (let k = 0; k < steps; k++, step++) {
-          const record = mode !== 'off' && k % o.every === 0;
+        for (let k = 0; k < o.block; k++, step++) {
+          const record = mode !== 'off' && recordAt.has(k);
           if (record) active.begin(step, false);
           const j = step % Math.floor(dataset.train.count / o.batch);
           const b = gather(dataset.train, size, order.subarray(j * o.batch, (j + 1) * o.batch));
@@ -131,32 +142,34 @@ async function main(): Promise<void> {
         }
         await Promise.all(pending);
         active.takeMainMs();
-        return { wall: (performance.now() - w0) / steps, cpu: (cpuMs() - c0) / steps };
+        return { wall: performance.now() - w0, cpu: cpuMs() - c0 };
       };
       await block('off'); // warm-up
-      const times: Record<Mode, { wall: number[]; cpu: number[] }> = {
-        off: { wall: [], cpu: [] },
+      const extra: Record<Exclude<Mode, 'off'>, { wall: number[]; cpu: number[] }> = {
         worker: { wall: [], cpu: [] },
         inline: { wall: [], cpu: [] },
       };
+      const offStep: number[] = [];
       for (let r = 0; r < o.rounds; r++) {
-        for (const mode of ['off', 'worker', 'inline'] as const) {
+        const off = await block('off');
+        offStep.push(off.wall / o.block);
+        for (const mode of ['worker', 'inline'] as const) {
           const t = await block(mode);
-          times[mode].wall.push(t.wall);
-          times[mode].cpu.push(t.cpu);
+          extra[mode].wall.push((t.wall - off.wall) / o.records);
+          extra[mode].cpu.push((t.cpu - off.cpu) / o.records);
         }
       }
-      const off = { wall: median(times.off.wall), cpu: median(times.off.cpu) };
-      for (const mode of ['off', 'worker', 'inline'] as const) {
-        const wall = median(times[mode].wall);
-        const cpu = median(times[mode].cpu);
+      const stepMs = median(offStep);
+      for (const mode of ['worker', 'inline'] as const) {
+        const wall = median(extra[mode].wall);
         rows.push({
           model: name,
           mode,
-          wallMsPerStep: wall,
-          cpuMsPerStep: cpu,
-          wallOverhead: wall / off.wall - 1,
-          cpuOverhead: cpu / off.cpu - 1,
+          stepMs,
+          extraWallMsPerRecord: wall,
+          extraCpuMsPerRecord: median(extra[mode].cpu),
+          overheadAt10: wall / (10 * stepMs),
+          overheadAtEvery: wall / (o.every * stepMs),
         });
       }
       sgd.dispose();
@@ -166,14 +179,17 @@ async function main(): Promise<void> {
     await worker.close();
   }
   const pct = (x: unknown) => `${(100 * (x as number)).toFixed(1)}%`;
+  const ms = (x: unknown) => (x as number).toFixed(0);
   console.log(
-    `\nbatch ${o.batch}, recording every ${o.every} steps, ${o.rounds} rounds of ${2 * o.every} steps per mode (medians)\n`,
+    `\nbatch ${o.batch}; ${o.rounds} rounds of ${o.block}-step blocks (off, worker, inline), ${o.records} recorded steps per block; medians\n`,
   );
-  console.log('| network | mode | wall ms/step | CPU ms/step | wall overhead | CPU overhead |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: |');
+  console.log(
+    `| network | measured on | step ms (off) | extra wall ms per recorded step | extra CPU ms per recorded step | cost at --every 10 | cost at --every ${o.every} |`,
+  );
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     console.log(
-      `| ${String(r.model)} | ${String(r.mode)} | ${(r.wallMsPerStep as number).toFixed(0)} | ${(r.cpuMsPerStep as number).toFixed(0)} | ${pct(r.wallOverhead)} | ${pct(r.cpuOverhead)} |`,
+      `| ${String(r.model)} | ${String(r.mode)} | ${ms(r.stepMs)} | ${ms(r.extraWallMsPerRecord)} | ${ms(r.extraCpuMsPerRecord)} | ${pct(r.overheadAt10)} | ${pct(r.overheadAtEvery)} |`,
     );
   }
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'study.json');

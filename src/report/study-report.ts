@@ -217,7 +217,7 @@ function configSection(results: StudyResults): PageSection {
     ['backend', cf.backend],
     [
       'zlib',
-      `level ${cf.zlib.level}, on the first ${cf.zlib.sampleBytes} bytes of each layout's stream of each tensor`,
+      `level ${cf.zlib.level}, on the first ${cf.zlib.sampleImages} image(s) of each recorded batch, in each layout`,
     ],
     [
       'RLE parameters',

@@ -52,6 +52,47 @@ export function zeroPattern(bits: Uint32Array): ZeroPattern {
   return { elements: n, nonzeros, zeroRuns, zeroBlocks, blocks: Math.ceil(n / BLOCK_ELEMENTS) };
 }
 
+/**
+ * zeroPattern of a channels-last buffer (NHWC, or [N, C]) that also adds each
+ * channel's non-zero count into `counts`, in the same single pass.
+ */
+export function zeroPatternWithChannels(
+  bits: Uint32Array,
+  channels: number,
+  counts: Float64Array,
+): ZeroPattern {
+  const n = bits.length;
+  if (channels <= 0 || n % channels !== 0) {
+    throw new RangeError(`buffer of ${n} elements is not a whole number of ${channels} channels`);
+  }
+  if (counts.length !== channels) {
+    throw new RangeError(`counts has ${counts.length} slots for ${channels} channels`);
+  }
+  const w = new Int32Array(bits.buffer, bits.byteOffset, n);
+  let nonzeros = 0;
+  let zeroRuns = 0;
+  let zeroBlocks = 0;
+  let prevZero = 0;
+  let ch = 0;
+  for (let start = 0; start < n; start += BLOCK_ELEMENTS) {
+    const end = start + BLOCK_ELEMENTS < n ? start + BLOCK_ELEMENTS : n;
+    let blockNonzeros = 0;
+    for (let i = start; i < end; i++) {
+      const v = w[i];
+      const nz = (v | -v) >>> 31;
+      const z = nz ^ 1;
+      zeroRuns += z & (prevZero ^ 1);
+      prevZero = z;
+      blockNonzeros += nz;
+      counts[ch] += nz;
+      if (++ch === channels) ch = 0;
+    }
+    zeroBlocks += blockNonzeros === 0 ? 1 : 0;
+    nonzeros += blockNonzeros;
+  }
+  return { elements: n, nonzeros, zeroRuns, zeroBlocks, blocks: Math.ceil(n / BLOCK_ELEMENTS) };
+}
+
 /** Mean length of the zero runs; 0 when there is no zero. */
 export function meanZeroRun(p: ZeroPattern): number {
   return p.zeroRuns === 0 ? 0 : (p.elements - p.nonzeros) / p.zeroRuns;

@@ -33,7 +33,8 @@ export interface StudyOptions {
   /** Output folder: results.json, maps/, checkpoints/. */
   readonly out: string;
   readonly zlibLevel: number;
-  readonly zlibSampleBytes: number;
+  /** zlib compresses the first n images of each recorded batch. */
+  readonly zlibSampleImages: number;
   /** Recorded steps that get activation maps, per network. */
   readonly maps: number;
   /** Tensors per network that get maps. */

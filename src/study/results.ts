@@ -42,8 +42,8 @@ export interface StudyConfig {
   readonly warmup: number;
   readonly momentum: number;
   readonly weightDecay: number;
-  /** zlib: DEFLATE level, and the bytes of each layout's stream it compresses (a prefix). */
-  readonly zlib: { readonly level: number; readonly sampleBytes: number };
+  /** zlib: DEFLATE level, and the number of images of each recorded batch it compresses. */
+  readonly zlib: { readonly level: number; readonly sampleImages: number };
   /** RLE field widths and other codec parameters as the codec reports them. */
   readonly rle: Readonly<Record<string, number>>;
   readonly backend: string;
@@ -349,7 +349,7 @@ export function validateResults(v: unknown, where = 'results.json'): StudyResult
     weightDecay: c.num(cf.weightDecay, 'config.weightDecay', 0),
     zlib: {
       level: c.int(z.level, 'config.zlib.level'),
-      sampleBytes: c.int(z.sampleBytes, 'config.zlib.sampleBytes', 4),
+      sampleImages: c.int(z.sampleImages, 'config.zlib.sampleImages', 1),
     },
     rle: Object.fromEntries(Object.entries(rle).map(([k, x]) => [k, c.num(x, `config.rle.${k}`)])),
     backend: c.str(cf.backend, 'config.backend'),

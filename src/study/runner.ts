@@ -64,7 +64,7 @@ function sameSettings(a: StudyConfig, b: StudyConfig): string | null {
     'backend',
   ];
   for (const k of keys) if (a[k] !== b[k]) return `${k} ${String(a[k])} (now ${String(b[k])})`;
-  if (a.zlib.level !== b.zlib.level || a.zlib.sampleBytes !== b.zlib.sampleBytes)
+  if (a.zlib.level !== b.zlib.level || a.zlib.sampleImages !== b.zlib.sampleImages)
     return 'zlib settings';
   if (JSON.stringify(a.rle) !== JSON.stringify(b.rle)) return 'RLE settings';
   return null;
@@ -107,7 +107,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   const steps = o.steps ?? perEpoch * (o.epochs as number);
   const measure: MeasureConfig = {
     zlibLevel: o.zlibLevel,
-    zlibSampleBytes: o.zlibSampleBytes,
+    zlibSampleImages: o.zlibSampleImages,
     rleParams: { ...RLE_DEFAULTS },
   };
   const config: StudyConfig = {
@@ -122,7 +122,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     warmup: o.warmup,
     momentum: o.momentum,
     weightDecay: o.weightDecay,
-    zlib: { level: o.zlibLevel, sampleBytes: o.zlibSampleBytes },
+    zlib: { level: o.zlibLevel, sampleImages: o.zlibSampleImages },
     rle: { ...RLE_DEFAULTS },
     backend: o.backend,
   };

@@ -40,7 +40,7 @@ export interface TfjsStudyOptions {
   readonly backend: BackendName;
   readonly out: string;
   readonly zlibLevel: number;
-  readonly zlibSampleBytes: number;
+  readonly zlibSampleImages: number;
   readonly maps: number;
   readonly mapLayers: number;
   readonly mapChannels: number;
@@ -188,7 +188,7 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
 
   const measure = {
     zlibLevel: o.zlibLevel,
-    zlibSampleBytes: o.zlibSampleBytes,
+    zlibSampleImages: o.zlibSampleImages,
     rleParams: { ...RLE_DEFAULTS },
   };
   const service: MeasureService = o.threads
@@ -261,7 +261,7 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
       warmup: 0,
       momentum: 0,
       weightDecay: 0,
-      zlib: { level: o.zlibLevel, sampleBytes: o.zlibSampleBytes },
+      zlib: { level: o.zlibLevel, sampleImages: o.zlibSampleImages },
       rle: { ...RLE_DEFAULTS },
       backend: o.backend,
     },

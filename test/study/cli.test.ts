@@ -29,7 +29,7 @@ test('study --help explains the -small mapping and every option', () => {
     '--out',
     '--tfjs-model',
     '--images',
-    '--zlib-sample',
+    '--zlib-images',
     '--fresh',
     '--report-only',
   ]) {

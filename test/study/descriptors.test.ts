@@ -7,6 +7,7 @@ import {
   meanZeroRun,
   zeroBlockFraction,
   zeroPattern,
+  zeroPatternWithChannels,
 } from '../../src/study/descriptors.js';
 
 const bitsOf = (xs: number[]): Uint32Array => new Uint32Array(new Float32Array(xs).buffer);
@@ -81,4 +82,29 @@ test('per-channel density spread of a channels-last buffer', () => {
 test('countChannelNonzeros rejects a buffer that is not whole channels', () => {
   assert.throws(() => countChannelNonzeros(new Uint32Array(5), 2, new Float64Array(2)), RangeError);
   assert.throws(() => countChannelNonzeros(new Uint32Array(4), 2, new Float64Array(3)), RangeError);
+});
+
+test('the fused NHWC pass gives the same pattern and channel counts as the two separate passes', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 9 }),
+      fc.array(fc.constantFrom(0, 0, 1, -0, 3), { maxLength: 40 }),
+      (channels, cells) => {
+        const xs = Array.from(
+          { length: cells.length * channels },
+          (_, i) => cells[Math.floor(i / channels)] * ((i % 3) - 1),
+        );
+        const bits = bitsOf(xs);
+        const a = new Float64Array(channels);
+        const b = new Float64Array(channels);
+        countChannelNonzeros(bits, channels, a);
+        assert.deepEqual(zeroPatternWithChannels(bits, channels, b), zeroPattern(bits));
+        assert.deepEqual(Array.from(b), Array.from(a));
+      },
+    ),
+  );
+  assert.throws(
+    () => zeroPatternWithChannels(new Uint32Array(5), 2, new Float64Array(2)),
+    RangeError,
+  );
 });

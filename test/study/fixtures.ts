@@ -67,7 +67,7 @@ export function syntheticResults(models: ModelResult[]): StudyResults {
       warmup: 0,
       momentum: 0.9,
       weightDecay: 0.0005,
-      zlib: { level: 6, sampleBytes: 262144 },
+      zlib: { level: 6, sampleImages: 8 },
       rle: { runBits: 8 },
       backend: 'wasm',
     },

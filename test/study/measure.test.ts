@@ -43,11 +43,7 @@ const bytes = (f: Float32Array) => new Uint8Array(f.buffer, f.byteOffset, f.byte
 test('sizes match the codecs run on the tensor in each layout', () => {
   const shape = [4, 6, 5, 8];
   const data = reluLike(4, 6, 5, 8);
-  const m = new TensorMeasurer({ zlibLevel: 6, zlibSampleBytes: 1 << 20 }).measure(
-    data,
-    4,
-    [8, 6, 5],
-  );
+  const m = new TensorMeasurer({ zlibLevel: 6, zlibSampleImages: 64 }).measure(data, 4, [8, 6, 5]);
   const n = data.length;
   let nnz = 0;
   for (const v of data) if (v !== 0) nnz++;
@@ -72,25 +68,28 @@ test('sizes match the codecs run on the tensor in each layout', () => {
   assert.notEqual(m.ratios.rle.nchw, m.ratios.rle.nhwc);
 });
 
-test('zlib compresses a prefix of each layout when the tensor is larger than the sample', () => {
-  const shape = [4, 6, 5, 8];
+test('zlib compresses the first images of the batch, in each layout', () => {
   const data = reluLike(4, 6, 5, 8, 3);
-  const sample = 200 * 4;
-  const m = new TensorMeasurer({ zlibLevel: 1, zlibSampleBytes: sample + 2 }).measure(
+  const m = new TensorMeasurer({ zlibLevel: 1, zlibSampleImages: 2 }).measure(data, 4, [8, 6, 5]);
+  const sub = data.slice(0, 2 * 6 * 5 * 8);
+  const layouts = {
+    nhwc: sub,
+    nchw: relayout(sub, [2, 6, 5, 8], 'nchw'),
+    chwn: relayout(sub, [2, 6, 5, 8], 'chwn'),
+  };
+  for (const l of ['nchw', 'nhwc', 'chwn'] as const) {
+    const expected = bytes(sub).length / deflateRawSync(bytes(layouts[l]), { level: 1 }).length;
+    assert.equal(m.ratios.zlib[l], expected, l);
+  }
+  // RLE still runs on the whole batch.
+  const whole = new TensorMeasurer({ zlibLevel: 1, zlibSampleImages: 4 }).measure(
     data,
     4,
     [8, 6, 5],
   );
-  const layouts = {
-    nhwc: data,
-    nchw: relayout(data, shape, 'nchw'),
-    chwn: relayout(data, shape, 'chwn'),
-  };
-  for (const l of ['nchw', 'nhwc', 'chwn'] as const) {
-    const expected =
-      sample / deflateRawSync(bytes(layouts[l]).subarray(0, sample), { level: 1 }).length;
-    assert.equal(m.ratios.zlib[l], expected, l);
-  }
+  assert.equal(m.ratios.rle.chwn, whole.ratios.rle.chwn);
+  assert.notEqual(m.ratios.zlib.chwn, whole.ratios.zlib.chwn);
+  assert.throws(() => new TensorMeasurer({ zlibLevel: 1, zlibSampleImages: 0 }), RangeError);
 });
 
 test('zero-run and block descriptors follow the layout; channel spread does not', () => {
@@ -98,7 +97,7 @@ test('zero-run and block descriptors follow the layout; channel spread does not'
   const [n, h, w, c] = [2, 1, 2, 32];
   const data = new Float32Array(n * h * w * c);
   for (let p = 0; p < n * h * w; p++) for (let k = 0; k < 16; k++) data[p * c + k] = 1 + k;
-  const m = new TensorMeasurer({ zlibLevel: 6, zlibSampleBytes: 4096 }).measure(data, n, [c, h, w]);
+  const m = new TensorMeasurer({ zlibLevel: 6, zlibSampleImages: 8 }).measure(data, n, [c, h, w]);
   assert.equal(m.density, 0.5);
   // NHWC: each pixel is 16 non-zeros then 16 zeros: 4 runs of 16; no all-zero 32-block.
   assert.equal(m.zeroRunMean.nhwc, 16);
@@ -119,16 +118,16 @@ test('flat [N, C] tensors are measured as [N, 1, 1, C]', () => {
   assert.deepEqual(nhwcShape(3, [10, 4, 5]), [3, 4, 5, 10]);
   assert.throws(() => nhwcShape(3, [2, 2]), RangeError);
   const data = reluLike(3, 1, 1, 40);
-  const m = new TensorMeasurer({ zlibLevel: 6, zlibSampleBytes: 1 << 20 }).measure(data, 3, [40]);
+  const m = new TensorMeasurer({ zlibLevel: 6, zlibSampleImages: 64 }).measure(data, 3, [40]);
   assert.equal(m.ratios.rle.nchw, m.ratios.rle.nhwc);
   assert.throws(
-    () => new TensorMeasurer({ zlibLevel: 6, zlibSampleBytes: 1 << 20 }).measure(data, 4, [40]),
+    () => new TensorMeasurer({ zlibLevel: 6, zlibSampleImages: 64 }).measure(data, 4, [40]),
     RangeError,
   );
 });
 
 test('the worker thread measures exactly what the inline measurer does, maps included', async () => {
-  const config = { zlibLevel: 6, zlibSampleBytes: 1024 };
+  const config = { zlibLevel: 6, zlibSampleImages: 2 };
   const worker = await WorkerMeasureService.start(config);
   const inline = new InlineMeasureService(config);
   try {

@@ -26,7 +26,7 @@ test('targets are the distinct saved tensors and the ReLU outputs, not the loss 
 test('a recorded step measures what the executor computed; other steps record nothing', async () => {
   await initBackend('wasm');
   const spec = tinySpec();
-  const service = new InlineMeasureService({ zlibLevel: 6, zlibSampleBytes: 1 << 20 });
+  const service = new InlineMeasureService({ zlibLevel: 6, zlibSampleImages: 8 });
   const rec = new StepRecorder(analyzeModel(spec), service, { maxMapLayers: 2, mapChannels: 4 });
   // A second observer sees the same relu1 output, to compare with.
   let relu1Density = -1;
@@ -79,7 +79,7 @@ test('a recorded step measures what the executor computed; other steps record no
 test('end() names the tensors the executor never handed over', () => {
   const rec = new StepRecorder(
     analyzeModel(tinySpec()),
-    new InlineMeasureService({ zlibLevel: 6, zlibSampleBytes: 64 }),
+    new InlineMeasureService({ zlibLevel: 6, zlibSampleImages: 1 }),
     {
       maxMapLayers: 0,
       mapChannels: 1,

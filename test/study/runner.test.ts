@@ -22,7 +22,7 @@ const base = (out: string): StudyOptions => ({
   backend: 'wasm',
   out,
   zlibLevel: 6,
-  zlibSampleBytes: 16384,
+  zlibSampleImages: 4,
   maps: 2,
   mapLayers: 3,
   mapChannels: 4,

@@ -38,7 +38,7 @@ function opts(root: string): TfjsStudyOptions {
     backend: 'cpu',
     out: join(root, 'out'),
     zlibLevel: 6,
-    zlibSampleBytes: 4096,
+    zlibSampleImages: 1,
     maps: 2,
     mapLayers: 2,
     mapChannels: 4,

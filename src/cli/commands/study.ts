@@ -43,7 +43,7 @@ interface StudyCliOptions {
   maxImages: string;
   inputRange: string;
   zlibLevel: string;
-  zlibSample: string;
+  zlibImages: string;
   maps: string;
   mapLayers: string;
   mapChannels: string;
@@ -116,7 +116,7 @@ async function run(o: StudyCliOptions): Promise<void> {
     backend,
     out: o.out,
     zlibLevel: integer('--zlib-level', o.zlibLevel, 0, 9),
-    zlibSampleBytes: integer('--zlib-sample', o.zlibSample, 4),
+    zlibSampleImages: integer('--zlib-images', o.zlibImages, 1),
     maps: integer('--maps', o.maps, 0, 64),
     mapLayers: integer('--map-layers', o.mapLayers, 0, 1024),
     mapChannels: integer('--map-channels', o.mapChannels, 1, 1024),
@@ -216,7 +216,11 @@ export function registerStudy(program: Command): void {
     .option('--dataset <spec>', `training data: ${DATASET_SPEC_HELP}`, 'mnist')
     .option('--steps <n>', 'training steps per network (default 300)')
     .option('--epochs <n>', 'passes over the training split per network, instead of --steps')
-    .option('--every <k>', 'record every k steps (and at the last step)', '10')
+    .option(
+      '--every <k>',
+      'record every k steps (and at the last step); recording costs under 5% of step time at 50 (docs/STUDY.md)',
+      '50',
+    )
     .option('--batch <n>', 'images per step (training: default 64; inference: default 16)')
     .option('--lr <x>', 'base learning rate of SGD', '0.01')
     .option(
@@ -245,9 +249,9 @@ export function registerStudy(program: Command): void {
     )
     .option('--zlib-level <l>', 'DEFLATE level of the zlib measurements (0-9)', '6')
     .option(
-      '--zlib-sample <bytes>',
-      "zlib compresses at most this prefix of each layout's stream of a tensor",
-      '262144',
+      '--zlib-images <n>',
+      'zlib compresses the first n images of each recorded batch (it is the slow one)',
+      '4',
     )
     .option(
       '--maps <n>',
