@@ -9,10 +9,8 @@
  * same schedule the manager runs (offload from the first saver, synchronise
  * at the last, prefetch `prefetchAhead` layers ahead on one engine).
  */
-import type { ModelAnalysis } from '../nn/shapes.js';
-import { DEFAULT_DEVICE_BYTES, estimatePeak } from './budget.js';
-import type { SavedGroup } from './policy.js';
-import { staticPlan } from './policy.js';
+import { backwardOrder, prefetchWindow, type ModelPlan, type SavedBuffer } from '../plan/index.js';
+import { DEFAULT_DEVICE_BYTES } from './budget.js';
 import type { StepStats } from './stats.js';
 
 export interface GroupCost {
@@ -36,8 +34,7 @@ export interface DynChoice extends DynCandidate {
 }
 
 export interface DynInput {
-  readonly analysis: ModelAnalysis;
-  readonly groups: readonly SavedGroup[];
+  readonly plan: ModelPlan;
   readonly batch: number;
   readonly config: { readonly budgetBytes?: number; readonly prefetchAhead: number };
   readonly budgetPlan: { readonly baseBytes: number } | undefined;
@@ -47,7 +44,7 @@ export interface DynInput {
 /** Predicted step time of `plan` from a profile (per-layer compute, per-group transfers). */
 export function predictStepMs(
   profile: StepStats,
-  groups: readonly SavedGroup[],
+  buffers: readonly SavedBuffer[],
   costs: ReadonlyMap<string, GroupCost>,
   plan: ReadonlySet<string>,
   prefetchAhead: number,
@@ -60,8 +57,8 @@ export function predictStepMs(
     copyBytes += 2 * l.offloadedRawBytes;
   }
   const msPerByte = copyBytes > 0 ? copyMs / copyBytes : 0;
-  const chosen = groups.filter((g) => plan.has(g.key));
-  const cost = (g: SavedGroup) => costs.get(g.key) ?? { offloadMs: 0, prefetchMs: 0, rawBytes: 0 };
+  const chosen = buffers.filter((g) => plan.has(g.key));
+  const cost = (g: SavedBuffer) => costs.get(g.key) ?? { offloadMs: 0, prefetchMs: 0, rawBytes: 0 };
   const offEnd = new Map<string, number>();
   let t = 0;
   let engine = 0;
@@ -80,19 +77,11 @@ export function predictStepMs(
     for (const g of chosen) if (g.lastSave === i) sync = Math.max(sync, offEnd.get(g.key) ?? 0);
     t = Math.max(start + profile.layers[i].forwardMs + copy, sync);
   }
-  const order = [...new Set(chosen.map((g) => g.lastSave))].sort((a, b) => b - a);
+  const order = backwardOrder(chosen.map((g) => g.lastSave));
   const ready = new Map<string, number>();
   for (let i = L - 1; i >= 0; i--) {
     const start = t;
-    const want = new Set<number>();
-    let taken = 0;
-    for (const l of order) {
-      if (l >= i) want.add(l);
-      else if (taken < prefetchAhead) {
-        want.add(l);
-        taken++;
-      }
-    }
+    const want = prefetchWindow(order, i, prefetchAhead);
     for (const g of chosen) {
       if (!ready.has(g.key) && want.has(g.lastSave)) {
         engine = Math.max(engine, start, offEnd.get(g.key) ?? 0) + cost(g).prefetchMs;
@@ -116,28 +105,29 @@ export function chooseDynPlan(m: DynInput, profile: StepStats): DynChoice {
   const budget = m.config.budgetBytes ?? DEFAULT_DEVICE_BYTES;
   const base = m.budgetPlan?.baseBytes ?? 0;
   const ahead = m.config.prefetchAhead;
+  const buffers = m.plan.deviceBuffers;
   const evaluate = (name: string, plan: ReadonlySet<string>): DynCandidate => {
-    const peakBytes = estimatePeak(m.analysis, m.groups, plan, m.batch, base).peakBytes;
+    const peakBytes = m.plan.peak(plan, m.batch, base).peakBytes;
     return {
       name,
       plan: [...plan],
-      predictedMs: predictStepMs(profile, m.groups, m.groupCosts, plan, ahead),
+      predictedMs: predictStepMs(profile, buffers, m.groupCosts, plan, ahead),
       peakBytes,
       fits: peakBytes <= budget,
     };
   };
   const candidates: DynCandidate[] = [
-    evaluate('none', staticPlan('none', m.groups)),
-    evaluate('conv', staticPlan('conv', m.groups)),
-    evaluate('all', staticPlan('all', m.groups)),
+    evaluate('none', m.plan.offloadSet('none')),
+    evaluate('conv', m.plan.offloadSet('conv')),
+    evaluate('all', m.plan.offloadSet('all')),
   ];
   // Greedy: add the cheapest peak-lowering tensor until the peak fits.
   const plan = new Set<string>();
   let cur = candidates[0];
-  while (!cur.fits && plan.size < m.groups.length) {
+  while (!cur.fits && plan.size < buffers.length) {
     let best: DynCandidate | undefined;
     let bestKey = '';
-    for (const g of m.groups) {
+    for (const g of buffers) {
       if (plan.has(g.key)) continue;
       plan.add(g.key);
       const c = evaluate('', plan);

@@ -1,13 +1,17 @@
 /**
  * The memory manager: a SavedTensorStore (src/nn/store.ts) that virtualizes
- * device memory as vDNN does, with cDMA's compression in flight.
+ * device memory as vDNN does, with cDMA's compression in flight. It
+ * coordinates; the model plan (src/plan) says what each saved buffer is, the
+ * residency state machine (residency.ts) where its bytes are, the transfer
+ * engine (another thread) moves them, and listeners (accounting.ts) keep the
+ * statistics and the trace.
  *
- * Forward: when a layer saves a tensor that the plan offloads, the compute
- * thread copies its bytes into a staging buffer and the transfer engine
- * (another thread) compresses them and sends them over the link into the
- * host store. The store drops its device reference once the engine reports
- * the transfer done; the end of the last layer that saves the tensor (the
- * layer whose input X it is) waits for that (vDNN's layer synchronisation).
+ * Forward: when a layer saves a buffer that the offload set names, the
+ * compute thread copies its bytes into a staging buffer and the transfer
+ * engine compresses them and sends them over the link into the host store.
+ * The device reference is dropped once the engine reports the transfer done;
+ * the end of the last layer that saves the buffer (the layer whose input X
+ * it is) waits for that (vDNN's layer synchronisation).
  * Backward: at the start of each layer's backward, the engine is asked to
  * bring back what the next `prefetchAhead` layers (that have offloaded data)
  * will need, in reverse order; unpack waits for it (stall) and copies it
@@ -19,18 +23,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
-import { analyzeModel, type ModelAnalysis } from '../nn/shapes.js';
 import type { ModelSpec } from '../nn/spec.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from '../nn/store.js';
+import { backwardOrder, ModelPlan, prefetchWindow, type SavedBuffer } from '../plan/index.js';
+import { StatsListener, TraceListener, type ManagerListener } from './accounting.js';
+import { planBudget, type BudgetPlan } from './budget.js';
 import type { MemoryConfig } from './config.js';
 import { bytesPerElementOf, copyIn, copyOut } from './device-copy.js';
-import { groupKey, savedGroups, staticPlan, type SavedGroup } from './policy.js';
-import { StagingPool } from './staging.js';
-import { emptyLayerStats, finishStep, type StepStats } from './stats.js';
-import { TraceRecorder } from './trace.js';
-import { TransferEngine, type TransferResult } from './transfer-engine.js';
-import { planBudget, type BudgetPlan } from './budget.js';
 import { chooseDynPlan, type DynChoice, type GroupCost } from './dyn.js';
+import { Residency, ResidencyState } from './residency.js';
+import { StagingPool } from './staging.js';
+import type { StepStats } from './stats.js';
+import { TraceRecorder } from './trace.js';
+import { TransferEngine } from './transfer-engine.js';
 
 export interface ManagerSetup {
   readonly config: MemoryConfig;
@@ -41,6 +46,7 @@ export interface ManagerSetup {
   readonly deviceBytes?: () => number;
 }
 
+/** One saved buffer of the current step, however many handles share it. */
 interface Entry {
   readonly id: number;
   readonly key: string;
@@ -48,23 +54,25 @@ interface Entry {
   readonly shape: readonly number[];
   readonly dtype: tf.DataType;
   readonly bytes: number;
+  /** The offload set names it (fixed when the entry is made). */
   readonly offload: boolean;
+  readonly residency: ResidencyState;
   /** Layer whose forward end waits for the offload. */
   syncLayer: number;
   /** Largest index of a layer holding a handle: the first backward use. */
   lastUse: number;
-  /** The store's device reference (resident, offload in flight, or brought back). */
+  /** The store's device reference (device, offloading, restored). */
   device: tf.Tensor | undefined;
   /** Further references packed while the offload was in flight. */
   clones: tf.Tensor[];
   handles: number;
   offloadP?: Promise<void>;
-  offloaded: boolean;
   prefetchP?: Promise<void>;
   staging?: Uint8Array;
+  /** The host store holds it (from the offload's end until it is dropped). */
+  onHost: boolean;
   /** Bytes the host store holds for it. */
   hostBytes: number;
-  dead: boolean;
 }
 
 interface Handle extends SavedHandle {
@@ -76,11 +84,8 @@ const noop = (): void => {};
 export class MemoryManager implements SavedTensorStore {
   readonly config: MemoryConfig;
   readonly spec: ModelSpec;
-  readonly analysis: ModelAnalysis;
-  readonly groups: readonly SavedGroup[];
+  readonly modelPlan: ModelPlan;
   readonly batch: number;
-  /** One record per finished step. */
-  readonly steps: StepStats[] = [];
   readonly trace: TraceRecorder | undefined;
 
   readonly #engine: TransferEngine | undefined;
@@ -88,12 +93,14 @@ export class MemoryManager implements SavedTensorStore {
   readonly #deviceBytes: () => number;
   readonly #byDataId = new Map<object, Entry>();
   readonly #pendingSync = new Map<number, Promise<void>[]>();
-  #plan: Set<string>;
+  readonly #stats: StatsListener;
+  readonly #listeners: ManagerListener[];
+  #offloaded: Set<string>;
   #planName: string;
   #budgetPlan: BudgetPlan | undefined;
   #dyn: DynChoice | undefined;
   #nextId = 1;
-  #step: StepStats | undefined;
+  #inStep = false;
   #stepStart = 0;
   #layerStart = 0;
   /** Time inside the current layer that is not its compute (copies, stalls). */
@@ -102,26 +109,27 @@ export class MemoryManager implements SavedTensorStore {
   #prefetchOrder: number[] = [];
   #hostBytes = 0;
   #closed = false;
-  readonly #groupCosts = new Map<string, GroupCost>();
   /** Host entries released, freed together at the step's end (each message wakes the engine). */
   #toDrop: number[] = [];
-  /** Group key of each (layer, role) the executor packs, and the groups by key. */
+  /** Buffer key of each (layer, role) the executor packs. */
   readonly #keys = new Map<string, string>();
-  readonly #groupByKey: ReadonlyMap<string, SavedGroup>;
 
   private constructor(setup: ManagerSetup, engine: TransferEngine | undefined) {
     this.config = setup.config;
     this.spec = setup.spec;
     this.batch = setup.batch;
-    this.analysis = analyzeModel(setup.spec);
-    this.groups = savedGroups(this.analysis);
-    this.#groupByKey = new Map(this.groups.map((g) => [g.key, g]));
+    this.modelPlan = ModelPlan.of(setup.spec);
     this.#engine = engine;
     this.#deviceBytes = setup.deviceBytes ?? (() => tf.memory().numBytes);
-    this.trace = setup.config.tracePath !== undefined ? new TraceRecorder() : undefined;
+    this.#stats = new StatsListener(setup.spec);
+    this.#listeners = [this.#stats];
+    if (setup.config.tracePath !== undefined) {
+      this.trace = new TraceRecorder();
+      this.#listeners.push(new TraceListener(this.trace, setup.spec));
+    }
     const p = setup.config.policy;
     // dyn profiles its first step with everything offloaded (memory-safest), then chooses.
-    this.#plan = staticPlan(p === 'dyn' ? 'all' : p, this.groups);
+    this.#offloaded = this.modelPlan.offloadSet(p === 'dyn' ? 'all' : p);
     this.#planName = p === 'dyn' ? 'dyn:profile(all)' : p;
   }
 
@@ -150,6 +158,14 @@ export class MemoryManager implements SavedTensorStore {
     return new MemoryManager(setup, engine);
   }
 
+  /** The saved buffers the manager can move (the plan's device buffers). */
+  get buffers(): readonly SavedBuffer[] {
+    return this.modelPlan.deviceBuffers;
+  }
+  /** One record per finished step. */
+  get steps(): readonly StepStats[] {
+    return this.#stats.steps;
+  }
   /** The device-peak estimates made before the first step (undefined before it). */
   get budgetPlan(): BudgetPlan | undefined {
     return this.#budgetPlan;
@@ -158,9 +174,9 @@ export class MemoryManager implements SavedTensorStore {
   get dynChoice(): DynChoice | undefined {
     return this.#dyn;
   }
-  /** The group keys offloaded in the current step. */
-  get plan(): ReadonlySet<string> {
-    return this.#plan;
+  /** The buffer keys offloaded in the current step. */
+  get offloaded(): ReadonlySet<string> {
+    return this.#offloaded;
   }
   get planName(): string {
     return this.#planName;
@@ -169,9 +185,9 @@ export class MemoryManager implements SavedTensorStore {
   get liveEntries(): number {
     return this.#byDataId.size;
   }
-  /** Per saved group: the last step's transfer times (what dyn plans with). */
+  /** Per saved buffer: the last step's transfer times (what dyn plans with). */
   get groupCosts(): ReadonlyMap<string, GroupCost> {
-    return this.#groupCosts;
+    return this.#stats.costs;
   }
   /** For fault-injection tests: the engine, if any. */
   get engine(): TransferEngine | undefined {
@@ -182,48 +198,35 @@ export class MemoryManager implements SavedTensorStore {
 
   beginStep(step: number): void {
     this.#throwIfFailed();
-    if (this.steps.length === 0 && this.#step === undefined) {
-      this.#budgetPlan = planBudget(this, this.#deviceBytes());
+    if (this.steps.length === 0 && !this.#inStep) {
+      this.#budgetPlan = planBudget(
+        {
+          plan: this.modelPlan,
+          batch: this.batch,
+          config: this.config,
+          offloaded: this.#offloaded,
+        },
+        this.#deviceBytes(),
+      );
       if (this.config.policy === 'dyn' && this.#budgetPlan.fitsWithoutOffload) {
         // Everything fits: dyn is the oracle, no profiling needed (vDNN_dyn's first check).
-        this.#plan = new Set();
+        this.#offloaded = new Set();
         this.#planName = 'dyn:none';
       }
     }
     // A step that failed part-way never reached endStep: forget what it left.
     this.#pendingSync.clear();
-    const now = performance.now();
-    this.#stepStart = now;
+    this.#inStep = true;
+    this.#stepStart = performance.now();
     this.#backwardStarted = false;
     this.#prefetchOrder = [];
-    this.#step = {
-      step,
-      plan: this.#planName,
-      stepMs: 0,
-      forwardMs: 0,
-      backwardMs: 0,
-      computeMs: 0,
-      stallMs: 0,
-      transferMs: 0,
-      offloads: 0,
-      offloadedRawBytes: 0,
-      offloadedLinkBytes: 0,
-      prefetchedLinkBytes: 0,
-      linkBytes: 0,
-      ratio: 1,
-      offloadedElements: 0,
-      offloadedNonZero: 0,
-      density: NaN,
-      deviceBytes: 0,
-      peakDeviceBytes: 0,
-      peakHostBytes: this.#hostBytes,
-      layers: this.spec.layers.map((l, i) => emptyLayerStats(i, l.name, l.kind)),
-    };
+    for (const l of this.#listeners)
+      l.stepBegan?.(step, this.#planName, this.#stepStart, this.#hostBytes);
     this.#sampleDevice();
   }
 
   async endStep(step: number): Promise<void> {
-    const s = this.#requireStep('endStep');
+    this.#requireStep('endStep');
     // Offloads of tensors nobody synchronised on (none in a well-formed run).
     for (const list of this.#pendingSync.values()) await Promise.all(list);
     this.#pendingSync.clear();
@@ -231,18 +234,26 @@ export class MemoryManager implements SavedTensorStore {
     this.#toDrop = [];
     this.#sampleDevice();
     const end = performance.now();
-    s.stepMs = end - this.#stepStart;
-    s.deviceBytes = this.#deviceBytes();
-    this.trace?.span('compute', `step ${step}`, 'step', this.#stepStart, end, { plan: s.plan });
-    this.steps.push(finishStep(s));
-    this.#step = undefined;
+    const device = this.#deviceBytes();
+    for (const l of this.#listeners)
+      l.stepEnded?.(step, this.#planName, this.#stepStart, end, device);
+    this.#inStep = false;
     if (
       this.config.policy === 'dyn' &&
       this.#dyn === undefined &&
       this.#planName.startsWith('dyn:profile')
     ) {
-      this.#dyn = chooseDynPlan(this, s);
-      this.#plan = new Set(this.#dyn.plan);
+      this.#dyn = chooseDynPlan(
+        {
+          plan: this.modelPlan,
+          batch: this.batch,
+          config: this.config,
+          budgetPlan: this.#budgetPlan,
+          groupCosts: this.groupCosts,
+        },
+        this.steps[this.steps.length - 1],
+      );
+      this.#offloaded = new Set(this.#dyn.plan);
       this.#planName = `dyn:${this.#dyn.name}`;
     }
   }
@@ -255,10 +266,9 @@ export class MemoryManager implements SavedTensorStore {
   }
 
   async endForward(layerIndex: number): Promise<void> {
-    const s = this.#requireStep('endForward');
+    this.#requireStep('endForward');
     const t0 = performance.now();
-    const l = s.layers[layerIndex];
-    l.forwardMs += t0 - this.#layerStart - this.#notCompute;
+    const computeMs = t0 - this.#layerStart - this.#notCompute;
     this.#notCompute = 0;
     const pending = this.#pendingSync.get(layerIndex);
     if (pending) {
@@ -267,19 +277,16 @@ export class MemoryManager implements SavedTensorStore {
     }
     const t1 = performance.now();
     this.#sampleDevice();
-    if (pending) {
-      l.forwardStallMs += t1 - t0;
-      if (t1 - t0 > 0.01) this.trace?.span('compute', 'wait offload', 'stall', t0, t1);
+    for (const l of this.#listeners) {
+      l.forwardEnded?.(layerIndex, this.#layerStart, computeMs, t0, t1, pending !== undefined);
     }
-    this.trace?.span('compute', this.spec.layers[layerIndex].name, 'forward', this.#layerStart, t1);
-    s.forwardMs += t1 - this.#layerStart;
   }
 
   beginBackward(layerIndex: number): void {
     this.#throwIfFailed();
     if (!this.#backwardStarted) {
       this.#backwardStarted = true;
-      this.#prefetchOrder = this.#backwardOrder();
+      this.#prefetchOrder = backwardOrder(this.#offloadedEntries().map((e) => e.lastUse));
     }
     this.#layerStart = performance.now();
     this.#notCompute = 0;
@@ -288,19 +295,11 @@ export class MemoryManager implements SavedTensorStore {
   }
 
   endBackward(layerIndex: number): void {
-    const s = this.#requireStep('endBackward');
+    this.#requireStep('endBackward');
     const t = performance.now();
-    const l = s.layers[layerIndex];
-    l.backwardMs += t - this.#layerStart - this.#notCompute;
+    const computeMs = t - this.#layerStart - this.#notCompute;
     this.#notCompute = 0;
-    this.trace?.span(
-      'compute',
-      `${this.spec.layers[layerIndex].name} backward`,
-      'backward',
-      this.#layerStart,
-      t,
-    );
-    s.backwardMs += t - this.#layerStart;
+    for (const l of this.#listeners) l.backwardEnded?.(layerIndex, this.#layerStart, computeMs, t);
     this.#sampleDevice();
   }
 
@@ -309,10 +308,10 @@ export class MemoryManager implements SavedTensorStore {
   pack(t: tf.Tensor, info: SavedTensorInfo): SavedHandle {
     this.#throwIfFailed();
     let e = this.#byDataId.get(t.dataId);
-    if (e && !e.dead) {
+    if (e && !e.residency.is(Residency.Released)) {
       e.handles++;
       e.lastUse = Math.max(e.lastUse, info.layerIndex);
-      if (e.offload && !e.offloaded && e.offloadP) {
+      if (e.residency.is(Residency.Offloading)) {
         e.clones.push(t);
         if (info.layerIndex > e.syncLayer) this.#moveSync(e, info.layerIndex);
       } else {
@@ -333,21 +332,20 @@ export class MemoryManager implements SavedTensorStore {
 
   unpack(h: SavedHandle): tf.Tensor | Promise<tf.Tensor> {
     const e = (h as Handle).entry;
-    if (!e || e.dead) throw new InvalidArgumentError(`saved tensor ${h.id} was already released`);
+    if (!e || e.residency.is(Residency.Released)) {
+      throw new InvalidArgumentError(`saved tensor ${h.id} was already released`);
+    }
     if (e.device) return view(e.device, h.shape);
     return this.#bringBack(e, h);
   }
 
   release(h: SavedHandle): void {
     const e = (h as Handle).entry;
-    if (!e || e.dead) return;
+    if (!e || e.residency.is(Residency.Released)) return;
     if (--e.handles > 0) return;
-    e.dead = true;
+    e.residency.moveTo(Residency.Released);
     this.#byDataId.delete(e.dataId);
-    e.device?.dispose();
-    e.device = undefined;
-    for (const c of e.clones) c.dispose();
-    e.clones = [];
+    this.#dropDevice(e);
     if (e.offload && this.#engine) {
       // Free the host copy once whatever is in flight for it is over.
       const after = e.prefetchP ?? e.offloadP ?? Promise.resolve();
@@ -356,10 +354,11 @@ export class MemoryManager implements SavedTensorStore {
           this.#pool.release(e.staging);
           e.staging = undefined;
         }
-        if (e.offloaded) {
+        if (e.onHost) {
           this.#toDrop.push(e.id);
           this.#hostBytes -= e.hostBytes;
           e.hostBytes = 0;
+          e.onHost = false;
         }
       }, noop);
     }
@@ -367,32 +366,36 @@ export class MemoryManager implements SavedTensorStore {
 
   // ---- internals ----------------------------------------------------------------
 
-  #newEntry(t: tf.Tensor, info: SavedTensorInfo): Entry {
+  #keyOf(info: SavedTensorInfo): string {
     const cacheKey = `${info.layerIndex}:${info.role}`;
     let key = this.#keys.get(cacheKey);
     if (key === undefined) {
-      key = groupKey(this.spec, info.layerIndex, info.role);
+      key = this.modelPlan.keyOf(info.layerIndex, info.role);
       this.#keys.set(cacheKey, key);
     }
-    const group = this.#groupByKey.get(key);
-    const offload = this.#engine !== undefined && this.#plan.has(key);
-    const bytes = t.size * bytesPerElementOf(t.dtype);
+    return key;
+  }
+
+  #newEntry(t: tf.Tensor, info: SavedTensorInfo): Entry {
+    const key = this.#keyOf(info);
+    const buffer = this.modelPlan.deviceBuffer(key);
+    const offload = this.#engine !== undefined && this.#offloaded.has(key);
     const e: Entry = {
       id: this.#nextId++,
       key,
       dataId: t.dataId,
       shape: [...t.shape],
       dtype: t.dtype,
-      bytes,
+      bytes: t.size * bytesPerElementOf(t.dtype),
       offload,
-      syncLayer: Math.max(info.layerIndex, group?.lastSave ?? info.layerIndex),
+      residency: new ResidencyState(`saved buffer ${key}`),
+      syncLayer: Math.max(info.layerIndex, buffer?.lastSave ?? info.layerIndex),
       lastUse: info.layerIndex,
       device: t,
       clones: [],
       handles: 1,
-      offloaded: false,
+      onHost: false,
       hostBytes: 0,
-      dead: false,
     };
     this.#byDataId.set(t.dataId, e);
     if (offload) this.#startOffload(e, info.layerIndex);
@@ -401,25 +404,26 @@ export class MemoryManager implements SavedTensorStore {
 
   #startOffload(e: Entry, layerIndex: number): void {
     const engine = this.#engine!;
-    const s = this.#requireStep('pack');
+    this.#requireStep('pack');
+    e.residency.moveTo(Residency.Offloading);
     const t0 = performance.now();
     const staging = this.#pool.acquire(e.bytes);
     copyOut(e.device!, staging);
-    s.layers[layerIndex].copyOutMs += performance.now() - t0;
-    // The layer's compute time excludes the copy (it is accounted as copyOutMs).
-    this.#notCompute += performance.now() - t0;
-    const elementBytes = bytesPerElementOf(e.dtype);
-    const p = engine.offload(e.id, staging, elementBytes).then(
+    const ms = performance.now() - t0;
+    for (const l of this.#listeners) l.copiedOut?.(layerIndex, ms);
+    // The layer's compute time excludes the copy (it is accounted as copy-out time).
+    this.#notCompute += ms;
+    const p = engine.offload(e.id, staging, bytesPerElementOf(e.dtype)).then(
       (r) => {
         this.#pool.release(staging);
-        e.offloaded = true;
+        e.onHost = true;
         e.hostBytes = r.linkBytes;
         this.#hostBytes += r.linkBytes;
-        e.device?.dispose();
-        e.device = undefined;
-        for (const c of e.clones) c.dispose();
-        e.clones = [];
-        this.#recordOffload(e, r);
+        if (e.residency.is(Residency.Offloading)) {
+          e.residency.moveTo(Residency.Host);
+          this.#dropDevice(e);
+        }
+        for (const l of this.#listeners) l.offloaded?.(e.key, e.syncLayer, r, this.#hostBytes);
       },
       (err: unknown) => {
         this.#pool.release(staging);
@@ -429,6 +433,14 @@ export class MemoryManager implements SavedTensorStore {
     p.catch(noop);
     e.offloadP = p;
     this.#addSync(e.syncLayer, p);
+  }
+
+  /** Disposes the store's device references of `e`. */
+  #dropDevice(e: Entry): void {
+    e.device?.dispose();
+    e.device = undefined;
+    for (const c of e.clones) c.dispose();
+    e.clones = [];
   }
 
   #addSync(layer: number, p: Promise<void>): void {
@@ -448,124 +460,66 @@ export class MemoryManager implements SavedTensorStore {
     this.#addSync(layer, p);
   }
 
-  #recordOffload(e: Entry, r: TransferResult): void {
-    const s = this.#step;
-    if (s) {
-      const l = s.layers[e.syncLayer];
-      l.offloadedRawBytes += r.rawBytes;
-      l.offloadedLinkBytes += r.linkBytes;
-      if (r.nonZero >= 0) {
-        l.offloadedElements += r.rawBytes / 4;
-        l.offloadedNonZero += r.nonZero;
-      }
-      l.offloadMs += r.endMs - r.startMs;
-      s.offloads++;
-      const c = this.#groupCosts.get(e.key);
-      this.#groupCosts.set(e.key, {
-        offloadMs: r.endMs - r.startMs,
-        prefetchMs: c?.prefetchMs ?? 0,
-        rawBytes: r.rawBytes,
-      });
-      s.peakHostBytes = Math.max(s.peakHostBytes, this.#hostBytes);
-    }
-    this.trace?.span('transfer', `offload ${e.key}`, 'offload', r.startMs, r.endMs, {
-      rawBytes: r.rawBytes,
-      linkBytes: r.linkBytes,
-      ratio: r.linkBytes > 0 ? +(r.rawBytes / r.linkBytes).toFixed(3) : 1,
-      codecMs: +r.codecMs.toFixed(3),
-      linkMs: +r.linkMs.toFixed(3),
-    });
-  }
-
-  /** Offloaded entries' first backward layers, descending (the prefetch order). */
-  #backwardOrder(): number[] {
-    const layers = new Set<number>();
-    for (const e of this.#byDataId.values()) if (e.offload && !e.dead) layers.add(e.lastUse);
-    return [...layers].sort((a, b) => b - a);
+  #offloadedEntries(): Entry[] {
+    return [...this.#byDataId.values()].filter(
+      (e) => e.offload && !e.residency.is(Residency.Released),
+    );
   }
 
   /** At layer i's backward start: request what layer i and the next prefetchAhead offloading layers need. */
   #prefetchFor(layerIndex: number): void {
-    const ahead = this.config.prefetchAhead;
-    const want = new Set<number>();
-    let taken = 0;
-    for (const l of this.#prefetchOrder) {
-      if (l >= layerIndex) want.add(l);
-      else if (taken < ahead) {
-        want.add(l);
-        taken++;
-      }
-    }
+    const want = prefetchWindow(this.#prefetchOrder, layerIndex, this.config.prefetchAhead);
     if (want.size === 0) return;
-    for (const e of this.#byDataId.values()) {
-      if (e.offload && !e.dead && !e.prefetchP && !e.device && want.has(e.lastUse))
-        this.#issuePrefetch(e);
+    for (const e of this.#offloadedEntries()) {
+      if (e.residency.is(Residency.Host) && want.has(e.lastUse)) this.#issuePrefetch(e);
     }
   }
 
   #issuePrefetch(e: Entry): void {
     const engine = this.#engine!;
+    e.residency.moveTo(Residency.Prefetching);
     const staging = this.#pool.acquire(e.bytes);
     e.staging = staging;
-    const p = (e.offloadP ?? Promise.resolve())
-      .then(() => engine.prefetch(e.id, staging))
-      .then((r) => {
-        const s = this.#step;
-        if (s) {
-          const l = s.layers[e.lastUse];
-          l.prefetchedLinkBytes += r.linkBytes;
-          l.prefetchMs += r.endMs - r.startMs;
-        }
-        const c = this.#groupCosts.get(e.key);
-        this.#groupCosts.set(e.key, {
-          offloadMs: c?.offloadMs ?? 0,
-          prefetchMs: r.endMs - r.startMs,
-          rawBytes: r.rawBytes,
-        });
-        this.trace?.span('transfer', `prefetch ${e.key}`, 'prefetch', r.startMs, r.endMs, {
-          rawBytes: r.rawBytes,
-          linkBytes: r.linkBytes,
-          codecMs: +r.codecMs.toFixed(3),
-          linkMs: +r.linkMs.toFixed(3),
-        });
-      });
+    const p = engine.prefetch(e.id, staging).then((r) => {
+      if (e.residency.is(Residency.Prefetching)) e.residency.moveTo(Residency.Fetched);
+      for (const l of this.#listeners) l.prefetched?.(e.key, e.lastUse, r);
+    });
     p.catch(noop);
     e.prefetchP = p;
   }
 
   async #bringBack(e: Entry, h: SavedHandle): Promise<tf.Tensor> {
-    if (!e.prefetchP) this.#issuePrefetch(e);
+    if (e.residency.is(Residency.Host)) this.#issuePrefetch(e);
     const t0 = performance.now();
     await e.prefetchP;
     const t1 = performance.now();
-    const s = this.#step;
     const layer = h.info.layerIndex;
-    if (s) s.layers[layer].backwardStallMs += t1 - t0;
+    for (const l of this.#listeners) l.prefetchStalled?.(layer, t0, t1);
     this.#notCompute += t1 - t0;
-    if (t1 - t0 > 0.01) this.trace?.span('compute', 'wait prefetch', 'stall', t0, t1);
-    if (e.dead) throw new InvalidArgumentError(`saved tensor ${h.id} was released while unpacking`);
+    if (e.residency.is(Residency.Released)) {
+      throw new InvalidArgumentError(`saved tensor ${h.id} was released while unpacking`);
+    }
     if (!e.device) {
       e.device = copyIn(e.staging!, e.shape, e.dtype);
+      e.residency.moveTo(Residency.Restored);
       this.#pool.release(e.staging!);
       e.staging = undefined;
-      const t2 = performance.now();
-      if (s) s.layers[layer].copyInMs += t2 - t1;
-      this.#notCompute += t2 - t1;
+      const ms = performance.now() - t1;
+      for (const l of this.#listeners) l.copiedIn?.(layer, ms);
+      this.#notCompute += ms;
     }
     this.#sampleDevice();
     return view(e.device, h.shape);
   }
 
   #sampleDevice(): void {
-    const s = this.#step;
-    if (!s) return;
+    if (!this.#inStep) return;
     const b = this.#deviceBytes();
-    if (b > s.peakDeviceBytes) s.peakDeviceBytes = b;
+    for (const l of this.#listeners) l.deviceSampled?.(b);
   }
 
-  #requireStep(where: string): StepStats {
-    if (!this.#step) throw new InvalidArgumentError(`memory manager: ${where} outside a step`);
-    return this.#step;
+  #requireStep(where: string): void {
+    if (!this.#inStep) throw new InvalidArgumentError(`memory manager: ${where} outside a step`);
   }
 
   #throwIfFailed(): void {
@@ -578,10 +532,7 @@ export class MemoryManager implements SavedTensorStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const e of this.#byDataId.values()) {
-      e.device?.dispose();
-      for (const c of e.clones) c.dispose();
-    }
+    for (const e of this.#byDataId.values()) this.#dropDevice(e);
     this.#byDataId.clear();
     await this.#engine?.close();
     this.#pool.clear();

@@ -1,9 +1,7 @@
 /** What test/golden/plan.json pins: computed here, compared in golden.test.ts. */
 import { initBackend } from '../../src/nn/backend.js';
 import { getModel } from '../../src/nn/zoo/index.js';
-import { analyzeModel } from '../../src/nn/shapes.js';
-import { savedGroups, staticPlan } from '../../src/memory/policy.js';
-import { estimatePeak } from '../../src/memory/budget.js';
+import { ModelPlan } from '../../src/plan/index.js';
 import { MemoryManager } from '../../src/memory/manager.js';
 import { DEFAULT_MEMORY_CONFIG } from '../../src/memory/config.js';
 import { runSteps } from '../memory/train-helper.js';
@@ -26,11 +24,11 @@ export interface GoldenModel {
 }
 
 export async function planFacts(name: string, batch: number): Promise<GoldenModel> {
-  const a = analyzeModel(getModel(name));
-  const groups = savedGroups(a);
+  const plan = ModelPlan.of(getModel(name));
+  const groups = plan.deviceBuffers;
   const peaks = {} as GoldenModel['peaks'];
   for (const p of ['none', 'conv', 'all'] as const) {
-    const e = estimatePeak(a, groups, staticPlan(p, groups), batch, 0);
+    const e = plan.peak(plan.offloadSet(p), batch, 0);
     peaks[p] = { bytes: e.peakBytes, layer: e.layer, phase: e.phase };
   }
   return {
@@ -64,6 +62,7 @@ export async function computeGolden(): Promise<Record<string, GoldenModel>> {
   await initBackend('wasm');
   const out: Record<string, GoldenModel> = {};
   for (const name of FULL) out[name] = await planFacts(name, 32);
-  for (const name of SMALL) out[name] = { ...(await planFacts(name, 16)), hashes: await hashes(name) };
+  for (const name of SMALL)
+    out[name] = { ...(await planFacts(name, 16)), hashes: await hashes(name) };
   return out;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { predictStepMs, type GroupCost } from '../../src/memory/dyn.js';
-import type { SavedGroup } from '../../src/memory/policy.js';
+import type { SavedBuffer } from '../../src/plan/index.js';
 import { emptyLayerStats, type StepStats } from '../../src/memory/stats.js';
 
 // Four layers (0 = input), 10 ms of compute each way per real layer; one
@@ -16,14 +16,21 @@ function profile(): StepStats {
   });
   return { layers } as unknown as StepStats;
 }
-const g: SavedGroup = {
+const g: SavedBuffer = {
   key: 'a:l1',
+  kind: 'activation',
+  owner: 1,
+  ownerName: 'l1',
+  names: ['l1'],
   elements: 1,
+  savedBy: [1, 2],
   savers: [1, 2],
   firstSave: 1,
   lastSave: 2,
-  producer: 1,
+  readers: [2],
   convInput: true,
+  modelInput: false,
+  lossOutput: false,
 };
 const costs = (offloadMs: number, prefetchMs: number) =>
   new Map<string, GroupCost>([['a:l1', { offloadMs, prefetchMs, rawBytes: 0 }]]);

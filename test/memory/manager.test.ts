@@ -104,7 +104,7 @@ test('a shared buffer moves once; stats count raw and compressed bytes, ratio an
     );
     assert.equal(s.prefetchedLinkBytes, s.offloadedLinkBytes);
     assert.equal(s.linkBytes, 2 * s.offloadedLinkBytes);
-    const groups = m.groups.length;
+    const groups = m.buffers.length;
     assert.equal(s.offloads, groups);
   } finally {
     await m.close();

@@ -72,7 +72,7 @@ test('--trace writes compute and transfer lanes of a real run, viewable in Perfe
         compute.some((e) => e.cat === 'forward' && e.name === name),
         name,
       );
-    const groups = m.groups.length;
+    const groups = m.buffers.length;
     assert.equal(transfer.filter((e) => e.cat === 'offload').length, 2 * groups);
     assert.equal(transfer.filter((e) => e.cat === 'prefetch').length, 2 * groups);
     // One engine: its transfers never overlap.

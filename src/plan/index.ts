@@ -1,0 +1,8 @@
+/** The model plan (src/plan): one place for what a ModelSpec implies before any tensor exists. */
+export { ModelPlan } from './plan.js';
+export type { SavedBuffer, SaveRole } from './buffers.js';
+export type { Graph } from './graph.js';
+export type { PeakEstimate } from './peak.js';
+export { POLICY_NAMES, parsePolicy, policyBuffers, type PolicyName } from './policy.js';
+export { backwardOrder, prefetchWindow } from './prefetch.js';
+export { Timeline, type TimelinePeak } from './timeline.js';
