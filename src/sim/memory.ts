@@ -8,12 +8,11 @@
  * in-place ReLU (default) a ReLU overwrites its input when nothing else reads
  * or saves it, and writes its input gradient over its output gradient.
  */
-import type { ModelAnalysis } from '../nn/shapes.js';
-import type { Graph, SimTensor } from './tensors.js';
+import { Timeline, type ModelPlan } from '../plan/index.js';
+import type { SimTensor } from './tensors.js';
 
 export interface MemoryInput {
-  readonly analysis: ModelAnalysis;
-  readonly graph: Graph;
+  readonly plan: ModelPlan;
   readonly tensors: readonly SimTensor[];
   readonly batch: number;
   readonly elementBytes: number;
@@ -39,44 +38,37 @@ export interface MemoryResult {
 interface OutputInfo {
   readonly index: number;
   readonly bytes: number;
-  /** Non-flatten layers reading these bytes. */
+  /** Non-view layers reading these bytes. */
   readonly readers: readonly number[];
   readonly lastRead: number;
 }
 
-function outputs(m: MemoryInput): OutputInfo[] {
-  const { analysis: a, graph: g, batch, elementBytes: e } = m;
-  const L = a.layers.length;
+/** Every layer output that owns its bytes (views excluded), with its readers. */
+function outputs(m: Pick<MemoryInput, 'plan' | 'batch' | 'elementBytes'>): OutputInfo[] {
+  const { plan, batch, elementBytes: e } = m;
+  const g = plan.graph;
   const out: OutputInfo[] = [];
-  for (let i = 0; i < L; i++) {
-    if (g.canonical[i] !== i) continue; // flatten: a view of its input
-    const readers: number[] = [];
-    for (let v = i; v < L; v++) {
-      if (g.canonical[v] !== i) continue;
-      for (const c of g.consumers[v]) if (a.spec.layers[c].kind !== 'flatten') readers.push(c);
-    }
+  for (let i = 0; i < plan.layerCount; i++) {
+    if (g.owner[i] !== i) continue; // a view of its input
     out.push({
       index: i,
-      bytes: a.layers[i].outputElements * batch * e,
-      readers,
-      lastRead: readers.length > 0 ? Math.max(...readers) : i,
+      bytes: plan.analysis.layers[i].outputElements * batch * e,
+      readers: g.readers[i],
+      lastRead: g.lastRead[i],
     });
   }
   return out;
 }
 
 export function peakMemory(m: MemoryInput): MemoryResult {
-  const { analysis: a, batch, elementBytes: e } = m;
+  const { batch, elementBytes: e } = m;
+  const a = m.plan.analysis;
   const inplace = m.inplaceRelu ?? true;
   const L = a.layers.length;
-  const F = (i: number) => i;
-  const B = (i: number) => 2 * L - 1 - i;
-  const diff = new Float64Array(2 * L + 1);
-  const live = (from: number, to: number, bytes: number) => {
-    if (to < from || bytes === 0) return;
-    diff[from] += bytes;
-    diff[to + 1] -= bytes;
-  };
+  const tl = new Timeline(L);
+  const F = (i: number) => tl.fwd(i);
+  const B = (i: number) => tl.bwd(i);
+  const live = (from: number, to: number, bytes: number) => tl.live(from, to, bytes);
   const saved = new Map(m.tensors.map((t) => [t.key, t]));
   const hold = (t: SimTensor | undefined, start: number, forwardEnd: number, bytes: number) => {
     if (!t) return live(F(start), F(forwardEnd), bytes);
@@ -102,22 +94,15 @@ export function peakMemory(m: MemoryInput): MemoryResult {
       live(B(o.lastRead) + (overwritten ? 1 : 0), B(o.index), o.bytes);
     }
   }
-  let run = 0;
-  let peak = 0;
-  let peakStep = 0;
-  for (let s = 0; s < 2 * L; s++) {
-    run += diff[s];
-    if (run > peak) {
-      peak = run;
-      peakStep = s;
-    }
-  }
+  const p = tl.peak();
   const staticBytes = a.params * 4 * (1 + m.paramCopies) + m.workspaceBytes;
-  const at =
-    peakStep < L
-      ? `forward ${a.spec.layers[peakStep].name}`
-      : `backward ${a.spec.layers[2 * L - 1 - peakStep].name}`;
-  return { peakBytes: staticBytes + peak, staticBytes, activationPeakBytes: peak, peakAt: at };
+  const at = `${p.phase} ${a.spec.layers[p.layer].name}`;
+  return {
+    peakBytes: staticBytes + p.bytes,
+    staticBytes,
+    activationPeakBytes: p.bytes,
+    peakAt: at,
+  };
 }
 
 /**
@@ -129,21 +114,22 @@ export function peakMemory(m: MemoryInput): MemoryResult {
  */
 export function networkWideBytes(m: Omit<MemoryInput, 'fetchedAt'>): number {
   const inplace = m.inplaceRelu ?? true;
+  const layers = m.plan.spec.layers;
   const saved = new Set(m.tensors.map((t) => t.key));
   let maps = 0;
   const grads: number[] = [];
-  for (const o of outputs({ ...m, fetchedAt: new Map() })) {
-    const l = m.analysis.spec.layers[o.index];
+  for (const o of outputs(m)) {
+    const l = layers[o.index];
     const overwritten =
       inplace &&
       !saved.has(`a:${l.name}`) &&
       o.readers.length === 1 &&
-      m.analysis.spec.layers[o.readers[0]].kind === 'relu';
+      layers[o.readers[0]].kind === 'relu';
     if (!overwritten) maps += o.bytes;
     if (l.kind === 'dropout') maps += o.bytes; // mask
     grads.push(o.bytes);
   }
   grads.sort((x, y) => y - x);
   const gradBytes = (grads[0] ?? 0) + (grads[1] ?? 0);
-  return maps + gradBytes + m.analysis.params * 4 * (1 + m.paramCopies) + m.workspaceBytes;
+  return maps + gradBytes + m.plan.analysis.params * 4 * (1 + m.paramCopies) + m.workspaceBytes;
 }

@@ -147,7 +147,7 @@ export function resultJson(r: SimResult): unknown {
     tensors: r.tensors.map((t) => ({
       key: t.key,
       elementsPerExample: t.elements,
-      savedBy: t.savedBy,
+      savedBy: t.savedBy.map((i) => r.times[i].name),
       offloaded: r.offloaded.includes(t),
       ...r.ratios.get(t.key),
     })),

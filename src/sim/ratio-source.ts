@@ -44,7 +44,7 @@ export function tensorDensity(a: ModelAnalysis, t: SimTensor, d: number): number
 }
 
 function lookupNames(t: SimTensor): string[] {
-  return t.kind === 'mask' ? [measuredKey(t.producer, 'mask')] : [...t.names];
+  return t.kind === 'mask' ? [measuredKey(t.ownerName, 'mask')] : [...t.names];
 }
 
 export function resolveRatios(

@@ -186,8 +186,8 @@ export function runSchedule(input: ScheduleInput): ScheduleResult {
     // Prefetch for the closest layer below j that needs offloaded tensors
     // (only that one: vDNN does not run further ahead).
     let k = -1;
-    for (const t of pending) for (const i of t.savedByIndex) if (i < j && i > k) k = i;
-    const group = pending.filter((t) => t.savedByIndex.includes(k) && !fetchedAt.has(t.key));
+    for (const t of pending) for (const i of t.savedBy) if (i < j && i > k) k = i;
+    const group = pending.filter((t) => t.savedBy.includes(k) && !fetchedAt.has(t.key));
     let overlapStall = 0;
     if (group.length > 0) {
       const jobs = group.map(job);

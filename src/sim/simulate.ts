@@ -16,7 +16,8 @@ import { resolveRatios, type RatioSource, type TensorRatio } from './ratio-sourc
 import { SIM_DTYPE_BYTES, type SimCodec, type SimDType } from './ratios.js';
 import { layerTimes, type LayerTime } from './roofline.js';
 import { offloadedBy, runSchedule, type Policy, type ScheduleResult } from './schedule.js';
-import { buildGraph, simTensors, type SimTensor } from './tensors.js';
+import { simTensors, type SimTensor } from './tensors.js';
+import { ModelPlan } from '../plan/index.js';
 
 export interface SimConfig {
   readonly model: ModelSpec | ModelAnalysis;
@@ -73,7 +74,7 @@ export interface SimResult {
 }
 
 function isAnalysis(m: ModelSpec | ModelAnalysis): m is ModelAnalysis {
-  return (m as ModelAnalysis).layers !== undefined && (m as ModelAnalysis).saved !== undefined;
+  return (m as ModelAnalysis).layers !== undefined && (m as ModelAnalysis).spec !== undefined;
 }
 
 function binding(s: ScheduleResult): Limit | null {
@@ -97,8 +98,8 @@ export function simulate(c: SimConfig): SimResult {
     throw new InvalidArgumentError(`workspace must be a number of bytes >= 0, got ${workspace}`);
   }
   const analysis = isAnalysis(c.model) ? c.model : analyzeModel(c.model);
-  const graph = buildGraph(analysis);
-  const tensors = simTensors(analysis, graph);
+  const plan = ModelPlan.fromAnalysis(analysis);
+  const tensors = simTensors(plan);
   const e = SIM_DTYPE_BYTES[c.dtype];
   const times = layerTimes({
     analysis,
@@ -128,8 +129,7 @@ export function simulate(c: SimConfig): SimResult {
       elementBytes: e,
     });
     const memory = peakMemory({
-      analysis,
-      graph,
+      plan,
       tensors,
       batch: c.batch,
       elementBytes: e,
@@ -171,8 +171,7 @@ export function simulate(c: SimConfig): SimResult {
     vdnn: norm(v),
     cdma: norm(d),
     networkWideBytes: networkWideBytes({
-      analysis,
-      graph,
+      plan,
       tensors,
       batch: c.batch,
       elementBytes: e,

@@ -14,6 +14,7 @@ import {
 import { resolveRatios } from '../../src/sim/ratio-source.js';
 import { zvcRatio } from '../../src/sim/ratios.js';
 import { simTensors } from '../../src/sim/tensors.js';
+import { ModelPlan } from '../../src/plan/index.js';
 import { chain } from './fixtures.js';
 
 const study = {
@@ -109,7 +110,7 @@ test('files: unreadable paths and invalid JSON are InputFileErrors', () => {
 
 test('resolving ratios: measured where present, density-derived otherwise, missing reported', () => {
   const a = analyzeModel(chain());
-  const ts = simTensors(a);
+  const ts = simTensors(ModelPlan.fromAnalysis(a));
   const measured = parseStudy(study, 'chain');
   const req = { elementBytes: 4 as const, layout: 'nchw' as const, batch: 2 };
   const zvc = resolveRatios(a, ts, { ...req, codec: 'zvc' }, { kind: 'study', measured });
