@@ -19,14 +19,14 @@ import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
 import { DeviceMeter } from './device-meter.js';
 import { checkDeviceRoom, DEFAULT_DEVICE_LIMIT_BYTES } from './device-limit.js';
-import { buildGraph, type Graph } from './graph.js';
 import { initValues } from './init.js';
 import { KeepStore } from './keep-store.js';
 import { createLayer } from './layers/index.js';
 import { toNhwc, type Layer, type LayerSetup, type SavedTensors } from './layers/layer.js';
 import type { Buffer, Param } from './param.js';
 import { share } from './share.js';
-import { analyzeModel, type ModelAnalysis } from './shapes.js';
+import type { ModelAnalysis } from './shapes.js';
+import { ModelPlan, type Graph } from '../plan/index.js';
 import type { LayerSpec, ModelSpec } from './spec.js';
 import { SAVED_FOR_BACKWARD } from './spec.js';
 import type { SavedHandle, SavedTensorStore } from './store.js';
@@ -86,6 +86,8 @@ export class Executor {
   /** Batchnorm running statistics: model state that is not trained by the optimiser. */
   readonly buffers: readonly Buffer[];
   readonly analysis: ModelAnalysis;
+  /** What the spec implies before any tensor exists (src/plan). */
+  readonly plan: ModelPlan;
   private readonly layers: readonly Layer[];
   private readonly graph: Graph;
   private readonly store: SavedTensorStore;
@@ -105,8 +107,9 @@ export class Executor {
       throw new InvalidArgumentError(`device limit must be a positive byte count, got ${limit}`);
     }
     this.spec = spec;
-    this.analysis = analyzeModel(spec);
-    this.graph = buildGraph(spec);
+    this.plan = ModelPlan.of(spec);
+    this.analysis = this.plan.analysis;
+    this.graph = this.plan.graph;
     this.store = opts.store ?? new KeepStore();
     this.seed = opts.seed;
     this.limit = limit;
@@ -192,7 +195,7 @@ export class Executor {
   /** Bytes a layer's forward pass allocates (output, plus dropout's mask in training). */
   private forwardNeed(i: number, batch: number, training: boolean): number {
     const l = this.spec.layers[i];
-    if (l.kind === 'input' || l.kind === 'flatten') return 0; // shares its input's data
+    if (l.kind === 'input' || this.graph.owner[i] !== i) return 0; // a view shares its input's data
     if (l.kind === 'dropout' && !training) return 0;
     const out = this.analysis.layers[i].outputElements * batch * 4;
     return l.kind === 'dropout' ? 2 * out : out;

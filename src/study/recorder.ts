@@ -3,7 +3,7 @@
  * the executor's observer (every layer's output, as the device holds it,
  * NHWC) for the activations, and a wrapper around the saved-tensor store for
  * the dropout keep masks, which are not layer outputs. At a recorded step
- * each distinct saved tensor (ModelAnalysis.saved: a ReLU output that is also
+ * each distinct saved buffer (the model plan's buffers: a ReLU output that is also
  * the next convolution's input X is one tensor) and every ReLU output is read
  * back once and measured; other steps cost a boolean test per layer.
  *
@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor } from '@tensorflow/tfjs';
 import type { ModelAnalysis } from '../nn/shapes.js';
+import { ModelPlan } from '../plan/index.js';
 import type { LayerSpec } from '../nn/spec.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from '../nn/store.js';
 import type { TensorMeasurement } from './aggregate.js';
@@ -42,18 +43,21 @@ export function recordTargets(analysis: ModelAnalysis): RecordTarget[] {
     seen.add(t.key);
     targets.push(t);
   };
-  for (const s of analysis.saved) {
-    const a = analysis.layers[s.producerIndex];
+  const layerName = (i: number) => analysis.spec.layers[i].name;
+  for (const s of ModelPlan.fromAnalysis(analysis).buffers) {
+    const a = analysis.layers[s.owner];
     if (a.spec.kind === 'softmax_ce') continue;
     const role = s.kind === 'mask' ? 'mask' : 'output';
     add({
-      key: `${s.producer}:${role}`,
-      layer: s.producer,
-      layerIndex: s.producerIndex,
+      key: `${s.ownerName}:${role}`,
+      layer: s.ownerName,
+      layerIndex: s.owner,
       kind: a.spec.kind,
       role,
       shape: role === 'mask' ? a.inputShapes[0] : a.outputShape,
-      savedFor: s.savedBy.map((by) => `${by}:${by === s.producer ? role : 'input'}`),
+      savedFor: s.savedBy
+        .map(layerName)
+        .map((by) => `${by}:${by === s.ownerName ? role : 'input'}`),
     });
   }
   for (const a of analysis.layers) {

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
-import { analyzeModel, type ModelAnalysis } from '../../nn/shapes.js';
+import { ModelPlan } from '../../plan/index.js';
 import { getModel, listModels } from '../../nn/zoo/index.js';
 
 interface ModelsOptions {
@@ -62,11 +62,11 @@ const shape = (s: readonly number[]) => s.join('x');
 
 function listing(batch: number, elementBytes: number, json: boolean): string {
   const models = listModels().map((m) => {
-    const a = analyzeModel(getModel(m.name));
-    return { info: m, a };
+    const plan = ModelPlan.of(getModel(m.name));
+    return { info: m, a: plan.analysis, plan };
   });
   if (json) {
-    const out = models.map(({ info, a }) => ({
+    const out = models.map(({ info, a, plan }) => ({
       name: info.name,
       description: info.description,
       inputShape: info.inputShape,
@@ -77,17 +77,17 @@ function listing(batch: number, elementBytes: number, json: boolean): string {
       backwardFlopsPerExample: a.backwardFlops,
       batch,
       bytesPerElement: elementBytes,
-      savedBytes: a.savedBytes(batch, elementBytes),
+      savedBytes: plan.savedBytes(batch, elementBytes),
     }));
     return JSON.stringify(out, null, 2) + '\n';
   }
-  const rows = models.map(({ info, a }) => [
+  const rows = models.map(({ info, a, plan }) => [
     info.name,
     shape(info.inputShape),
     int(a.params),
     giga(a.forwardFlops),
     giga(a.backwardFlops),
-    mib(a.savedBytes(batch, elementBytes)),
+    mib(plan.savedBytes(batch, elementBytes)),
     info.description,
   ]);
   const head = [
@@ -106,12 +106,9 @@ function listing(batch: number, elementBytes: number, json: boolean): string {
   );
 }
 
-function layersReport(
-  a: ModelAnalysis,
-  batch: number,
-  elementBytes: number,
-  json: boolean,
-): string {
+function layersReport(plan: ModelPlan, batch: number, elementBytes: number, json: boolean): string {
+  const a = plan.analysis;
+  const name = (i: number) => a.spec.layers[i].name;
   const bytes = (elements: number) => elements * batch * elementBytes;
   if (json) {
     const out = {
@@ -123,7 +120,7 @@ function layersReport(
       params: a.params,
       forwardFlops: a.forwardFlops * batch,
       backwardFlops: a.backwardFlops * batch,
-      savedBytes: a.savedBytes(batch, elementBytes),
+      savedBytes: plan.savedBytes(batch, elementBytes),
       layers: a.layers.map((l) => ({
         index: l.index,
         name: l.spec.name,
@@ -135,12 +132,12 @@ function layersReport(
         backwardFlops: l.backwardFlops * batch,
         savedBytes: bytes(l.savedElements),
       })),
-      saved: a.saved.map((t) => ({
-        producer: t.producer,
+      saved: plan.buffers.map((t) => ({
+        producer: t.ownerName,
         kind: t.kind,
         bytes: bytes(t.elements),
-        savedBy: t.savedBy,
-        lastUseIndex: t.lastUseIndex,
+        savedBy: t.savedBy.map(name),
+        lastUseIndex: t.savedBy[t.savedBy.length - 1],
       })),
     };
     return JSON.stringify(out, null, 2) + '\n';
@@ -167,12 +164,12 @@ function layersReport(
     mib(perLayerSaved),
   ]);
   const head = ['#', 'layer', 'kind', 'output', 'params', 'fwd MFLOP', 'bwd MFLOP', 'saved MiB'];
-  const distinct = a.savedBytes(batch, elementBytes);
+  const distinct = plan.savedBytes(batch, elementBytes);
   return (
     `${a.spec.name}: ${a.spec.description}\n` +
     `input ${shape(a.layers[0].outputShape)}, ${a.spec.numClasses} classes, batch ${batch}, ${elementBytes} bytes/element\n\n` +
     table(head, rows, 'rlllrrrr') +
-    `\nsaved for backward: ${mib(distinct)} MiB in ${a.saved.length} distinct tensors ` +
+    `\nsaved for backward: ${mib(distinct)} MiB in ${plan.buffers.length} distinct tensors ` +
     `(${mib(perLayerSaved)} MiB summed per layer, where a tensor two layers keep counts twice)\n` +
     `FLOPs for the whole batch (a multiply-add counts 2); output shapes per example.\n`
   );
@@ -211,6 +208,6 @@ export function registerModels(program: Command): void {
         numClasses:
           opts.classes === undefined ? undefined : positiveInt('--classes', opts.classes, 1 << 20),
       });
-      process.stdout.write(layersReport(analyzeModel(spec), batch, elementBytes, json));
+      process.stdout.write(layersReport(ModelPlan.of(spec), batch, elementBytes, json));
     });
 }
