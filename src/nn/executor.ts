@@ -22,7 +22,14 @@ import { checkDeviceRoom, DEFAULT_DEVICE_LIMIT_BYTES } from './device-limit.js';
 import { initValues } from './init.js';
 import { KeepStore } from './keep-store.js';
 import { createLayer } from './layers/index.js';
-import { toNhwc, type Layer, type LayerSetup, type SavedTensors } from './layers/layer.js';
+import {
+  toNhwc,
+  type ForwardContext,
+  type ForwardResult,
+  type Layer,
+  type LayerSetup,
+  type SavedTensors,
+} from './layers/layer.js';
 import type { Buffer, Param } from './param.js';
 import { share } from './share.js';
 import type { ModelAnalysis } from './shapes.js';
@@ -239,21 +246,11 @@ export class Executor {
       for (let i = 0; i < n; i++) {
         await this.store.beginForward?.(i);
         const layer = this.layers[i];
-        const inputs = i === 0 ? [images] : this.graph.inputs[i].map((j) => st.outs[j] as Tensor);
-        checkDeviceRoom(
-          layer.spec.name,
-          'forward',
-          this.forwardNeed(i, batch, true),
-          this.meter.current(),
-          this.limit,
-        );
-        const r = layer.forward(inputs, ctx);
-        st.outs[i] = r.output;
+        const { inputs, r } = this.forwardLayer(i, images, st, ctx, batch);
         st.states[i] = [...(r.state ?? [])];
         if (r.mask) st.scratch.add(r.mask);
-        if (r.loss) st.scratch.add((loss = r.loss));
-        if (r.correct) st.scratch.add((correct = r.correct));
-        this.meter.track(r.output);
+        if (r.loss) loss = r.loss;
+        if (r.correct) correct = r.correct;
         this.meter.track(r.mask);
         this.observer?.onForwardOutput?.(i, layer.spec, r.output, step);
         if (this.graph.needsBackward[i]) {
@@ -274,18 +271,7 @@ export class Executor {
           r.mask.dispose();
           st.scratch.delete(r.mask);
         }
-        if (i > 0) {
-          for (const j of this.graph.inputs[i]) {
-            if (--remaining[j] === 0) {
-              st.outs[j]?.dispose();
-              st.outs[j] = null;
-            }
-          }
-        }
-        if (remaining[i] === 0) {
-          st.outs[i]?.dispose();
-          st.outs[i] = null;
-        }
+        this.freeConsumed(i, st, remaining);
         await this.store.endForward?.(i);
       }
       for (let i = n - 1; i > 0; i--) {
@@ -308,6 +294,51 @@ export class Executor {
       throw e;
     } finally {
       st.dispose(this.store);
+    }
+  }
+
+  /**
+   * Runs layer i's forward pass (after checking the device has room for what
+   * it allocates) and keeps its output; the loss and correct-count scalars
+   * join the step's scratch.
+   */
+  private forwardLayer(
+    i: number,
+    images: Tensor4D,
+    st: StepState,
+    ctx: ForwardContext,
+    batch: number,
+  ): { inputs: Tensor[]; r: ForwardResult } {
+    const layer = this.layers[i];
+    const inputs = i === 0 ? [images] : this.graph.inputs[i].map((j) => st.outs[j] as Tensor);
+    checkDeviceRoom(
+      layer.spec.name,
+      'forward',
+      this.forwardNeed(i, batch, ctx.training),
+      this.meter.current(),
+      this.limit,
+    );
+    const r = layer.forward(inputs, ctx);
+    st.outs[i] = r.output;
+    this.meter.track(r.output);
+    if (r.loss) st.scratch.add(r.loss);
+    if (r.correct) st.scratch.add(r.correct);
+    return { inputs, r };
+  }
+
+  /** After layer i's forward: frees every output whose last forward consumer this was. */
+  private freeConsumed(i: number, st: StepState, remaining: number[]): void {
+    if (i > 0) {
+      for (const j of this.graph.inputs[i]) {
+        if (--remaining[j] === 0) {
+          st.outs[j]?.dispose();
+          st.outs[j] = null;
+        }
+      }
+    }
+    if (remaining[i] === 0) {
+      st.outs[i]?.dispose();
+      st.outs[i] = null;
     }
   }
 
@@ -408,34 +439,12 @@ export class Executor {
     let correct: Tensor | null = null;
     try {
       for (let i = 0; i < n; i++) {
-        const layer = this.layers[i];
-        const inputs = i === 0 ? [images] : this.graph.inputs[i].map((j) => st.outs[j] as Tensor);
-        checkDeviceRoom(
-          layer.spec.name,
-          'forward',
-          this.forwardNeed(i, batch, false),
-          this.meter.current(),
-          this.limit,
-        );
-        const r = layer.forward(inputs, ctx);
-        st.outs[i] = r.output;
-        this.meter.track(r.output);
+        const { r } = this.forwardLayer(i, images, st, ctx, batch);
         for (const t of r.state ?? []) t.dispose();
-        if (r.loss) st.scratch.add((loss = r.loss));
-        if (r.correct) st.scratch.add((correct = r.correct));
+        if (r.loss) loss = r.loss;
+        if (r.correct) correct = r.correct;
         this.peak = Math.max(this.peak, this.meter.current());
-        if (i > 0) {
-          for (const j of this.graph.inputs[i]) {
-            if (--remaining[j] === 0) {
-              st.outs[j]?.dispose();
-              st.outs[j] = null;
-            }
-          }
-        }
-        if (remaining[i] === 0) {
-          st.outs[i]?.dispose();
-          st.outs[i] = null;
-        }
+        this.freeConsumed(i, st, remaining);
       }
       if (!loss || !correct) throw new Error('the model has no loss layer');
       return { loss: (await loss.data())[0], correct: (await correct.data())[0] };
