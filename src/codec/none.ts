@@ -1,12 +1,10 @@
 /** The `none` codec: the bytes themselves (a baseline, and raw storage in the container). */
 import { CorruptDataError, InvalidArgumentError } from '../errors.js';
 import { checkElements } from './bytes.js';
-import type { Codec } from './codec.js';
+import type { CodecDescriptor, CodecOps } from './codec.js';
 
-export function createNoneCodec(): Codec {
+function noneOps(): CodecOps {
   return {
-    id: 'none',
-    params: {},
     maxEncodedSize(byteLength, eb) {
       checkElements(byteLength, eb);
       return byteLength;
@@ -37,5 +35,18 @@ export function createNoneCodec(): Codec {
       target.set(src);
       return target;
     },
+    maxExpansion: () => 1,
   };
 }
+
+export const noneCodec: CodecDescriptor = {
+  id: 'none',
+  containerId: 0,
+  description: 'no compression',
+  params: [],
+  elementBytes: [2, 4],
+  rawPayload: true,
+  cheapExactSize: true,
+  orderFreeSize: true,
+  create: noneOps,
+};

@@ -15,7 +15,8 @@
  */
 import { CorruptDataError, InvalidArgumentError } from '../errors.js';
 import { alignedBytes, checkElements, words16, words32, type ElementBytes } from './bytes.js';
-import type { Codec, CodecParams } from './codec.js';
+import type { CodecDescriptor, CodecOps, CodecParams, PayloadField } from './codec.js';
+import { describeElement } from './describe.js';
 
 export interface RleParams {
   /** Bits of the zero-run field. */
@@ -173,13 +174,9 @@ export function rleDecode(src: Uint8Array, eb: ElementBytes, p: RleParams, out: 
     throw new CorruptDataError(`rle payload is truncated: it decodes to ${o} of ${n} words`);
 }
 
-/** The rle codec with field widths `params` (defaults: RLE_DEFAULTS). */
-export function createRleCodec(params: Partial<RleParams> = {}): Codec {
-  const p: RleParams = { ...RLE_DEFAULTS, ...params };
-  checkRleParams(p);
+/** The rle operations with field widths `p` (checked by checkRleParams). */
+function rleOps(p: RleParams): CodecOps {
   return {
-    id: 'rle',
-    params: { runBits: p.runBits, litBits: p.litBits } satisfies CodecParams,
     maxEncodedSize(byteLength, eb) {
       checkElements(byteLength, eb);
       return rleMaxSize(byteLength, eb, p);
@@ -203,5 +200,67 @@ export function createRleCodec(params: Partial<RleParams> = {}): Codec {
       rleDecode(src, eb, p, target);
       return target;
     },
+    maxExpansion: (eb) => rleMaxExpansion(p, eb),
   };
 }
+
+/** Field widths from checked codec params. */
+function rleParamsOf(params: CodecParams): RleParams {
+  return { runBits: params.runBits, litBits: params.litBits };
+}
+
+export const rleCodec: CodecDescriptor = {
+  id: 'rle',
+  containerId: 2,
+  description: 'run-length coding of zero words between literal words',
+  params: [
+    {
+      name: 'runBits',
+      type: 'integer',
+      default: RLE_DEFAULTS.runBits,
+      min: 1,
+      max: 31,
+      description: 'bits of the zero-run field (runs up to 2^runBits - 1 words)',
+    },
+    {
+      name: 'litBits',
+      type: 'integer',
+      default: RLE_DEFAULTS.litBits,
+      min: 1,
+      max: 31,
+      description: 'bits of the literal-count field; runBits + litBits = 8, 16, 24 or 32',
+    },
+  ],
+  elementBytes: [2, 4],
+  cheapExactSize: false,
+  checkParams: (params) => checkRleParams(rleParamsOf(params)),
+  create: (params) => rleOps(rleParamsOf(params)),
+  // Per token, its header (zeros, literals) then the literal words.
+  describePayload(payload, ctx) {
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+    const eb = ctx.elementBytes;
+    const { runBits } = rleParamsOf(ctx.params);
+    const hb = rleHeaderBytes(rleParamsOf(ctx.params));
+    const end = payload.length;
+    const fields: PayloadField[] = [];
+    let p = 0;
+    let word = ctx.firstElement;
+    while (p + hb <= end) {
+      let v = 0;
+      for (let k = hb - 1; k >= 0; k--) v = v * 256 + view.getUint8(p + k);
+      const z = v % 2 ** runBits;
+      const l = Math.floor(v / 2 ** runBits);
+      const note = `token: ${z} zero${z === 1 ? '' : 's'}, then ${l} literal${l === 1 ? '' : 's'}`;
+      fields.push({ offset: p, length: hb, note });
+      p += hb;
+      word += z;
+      for (let k = 0; k < l && p + eb <= end; k++, word++) {
+        const value = describeElement(view, p, eb, ctx.dtype);
+        fields.push({ offset: p, length: eb, note: `  element ${word}: ${value}` });
+        p += eb;
+      }
+    }
+    if (p < end) fields.push({ offset: p, length: end - p, note: '(bytes past the last token)' });
+    return fields;
+  },
+};

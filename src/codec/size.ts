@@ -3,16 +3,16 @@
  * memory manager, which ask often. Sizes are codec payload bytes, without the
  * container's header and frames (docs/FORMAT.md adds those).
  *
- * zvc: 4*ceil(n/32) + eb*nnz from a SIMD non-zero count, no encode.
- * rle: a counting pass over the words. zlib: has to deflate. none: n*eb.
+ * Each codec's encodedSize gives the size: zvc 4*ceil(n/32) + eb*nnz from a
+ * SIMD non-zero count, no encode; rle a counting pass over the words; zlib
+ * has to deflate; none n*eb. Codecs whose size does not depend on the element
+ * order (descriptor orderFreeSize) are measured without transposing.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { bytesOf, checkElements, type TypedArray } from './bytes.js';
 import { DTYPE_BYTES, type CodecId, type CodecParams, type DType } from './codec.js';
 import { transpose, type Layout } from './layout.js';
-import { countNonZero } from './nonzero.js';
-import { checkCodecId, getCodec } from './registry.js';
-import { zvcSize } from './zvc-format.js';
+import { codecDescriptor, getCodec } from './registry.js';
 
 export interface SizeOptions {
   readonly codec: CodecId;
@@ -30,11 +30,11 @@ export interface SizeOptions {
 export function compressedSize(data: TypedArray | Uint8Array, options: SizeOptions): number {
   const eb = DTYPE_BYTES[options.dtype];
   if (eb === undefined) throw new InvalidArgumentError(`unknown dtype '${String(options.dtype)}'`);
-  checkCodecId(options.codec);
+  const descriptor = codecDescriptor(options.codec);
   let bytes = bytesOf(data);
   checkElements(bytes.length, eb);
   const codec = getCodec(options.codec, options.params);
-  if (options.codec === 'zvc') return zvcSize(bytes.length / eb, countNonZero(bytes, eb), eb);
+  if (descriptor.orderFreeSize === true) return codec.encodedSize(bytes, eb);
   const layout = options.layout ?? 'nchw';
   const codecLayout = options.codecLayout ?? layout;
   if (codecLayout !== layout) {

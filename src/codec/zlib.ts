@@ -8,18 +8,19 @@
 import * as zlib from 'node:zlib';
 import { CorruptDataError, InvalidArgumentError } from '../errors.js';
 import { checkElements } from './bytes.js';
-import type { Codec } from './codec.js';
+import type { CodecDescriptor, CodecOps } from './codec.js';
 
 export const ZLIB_DEFAULT_LEVEL = 6;
+
+/**
+ * DEFLATE's best case is a 258-byte match coded in 2 bits (1-bit length and
+ * distance codes under dynamic Huffman): 1032 raw bytes per encoded byte.
+ */
+const DEFLATE_MAX_EXPANSION = 1032;
 
 /** zlib's conservative deflateBound for raw streams, plus a margin. */
 export function deflateBound(n: number): number {
   return n + Math.floor((n + 7) / 8) + Math.floor((n + 63) / 64) + 5 + 16;
-}
-
-export function checkZlibLevel(level: number): void {
-  if (!Number.isInteger(level) || level < 0 || level > 9)
-    throw new InvalidArgumentError(`zlib level must be an integer from 0 to 9, not ${level}`);
 }
 
 interface InflateInfo {
@@ -48,13 +49,10 @@ export function inflateExact(src: Uint8Array, byteLength: number): Uint8Array {
   return r.buffer;
 }
 
-/** The zlib codec at `level`. */
-export function createZlibCodec(level = ZLIB_DEFAULT_LEVEL): Codec {
-  checkZlibLevel(level);
+/** The zlib operations at `level` (0-9, checked by the registry). */
+function zlibOps(level: number): CodecOps {
   const deflate = (src: Uint8Array): Uint8Array => zlib.deflateRawSync(src, { level });
   return {
-    id: 'zlib',
-    params: { level },
     maxEncodedSize(byteLength, eb) {
       checkElements(byteLength, eb);
       return deflateBound(byteLength);
@@ -85,5 +83,25 @@ export function createZlibCodec(level = ZLIB_DEFAULT_LEVEL): Codec {
       out.set(d);
       return out.subarray(0, byteLength);
     },
+    maxExpansion: () => DEFLATE_MAX_EXPANSION,
   };
 }
+
+export const zlibCodec: CodecDescriptor = {
+  id: 'zlib',
+  containerId: 3,
+  description: 'DEFLATE (node:zlib)',
+  params: [
+    {
+      name: 'level',
+      type: 'integer',
+      default: ZLIB_DEFAULT_LEVEL,
+      min: 0,
+      max: 9,
+      description: 'DEFLATE level, 0 (store) to 9 (smallest)',
+    },
+  ],
+  elementBytes: [2, 4],
+  cheapExactSize: false,
+  create: (params) => zlibOps(params.level),
+};

@@ -7,9 +7,10 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { checkElements, type ElementBytes } from './bytes.js';
-import type { Codec } from './codec.js';
+import type { Codec, CodecDescriptor, PayloadField } from './codec.js';
+import { describeElement, hex32 } from './describe.js';
 import { countNonZeroTs } from './nonzero.js';
-import { zvcMaxSize, zvcSize } from './zvc-format.js';
+import { ZVC_BLOCK, zvcMaxSize, zvcSize } from './zvc-format.js';
 import { zvcDecodeTs, zvcEncodeTs } from './zvc-ts.js';
 import { zvcKernelFor, type ZvcImplChoice } from './zvc-impl.js';
 
@@ -70,5 +71,57 @@ export function createZvcCodec(choice?: ZvcImplChoice): ZvcCodec {
       else zvcDecodeTs(src, eb, target);
       return target;
     },
+    // An all-zero block: 32 elements from its 4-byte mask.
+    maxExpansion: (eb) => (ZVC_BLOCK * eb) / 4,
   };
 }
+
+function popcount(x: number): number {
+  let n = 0;
+  for (let v = x >>> 0; v !== 0; v &= v - 1) n++;
+  return n;
+}
+
+function nthSetBit(mask: number, k: number): number {
+  for (let bit = 0, seen = 0; bit < 32; bit++) if ((mask >>> bit) & 1 && seen++ === k) return bit;
+  return -1;
+}
+
+export const zvcCodec: CodecDescriptor = {
+  id: 'zvc',
+  containerId: 1,
+  description: 'zero-value compression: 32-element blocks, a bit mask and the non-zeros',
+  params: [],
+  elementBytes: [2, 4],
+  cheapExactSize: true,
+  orderFreeSize: true,
+  create: (_params, options) => createZvcCodec(options.zvcImpl),
+  nonZeroFromSize: (encodedBytes, elements, eb) => (encodedBytes - zvcSize(elements, 0, eb)) / eb,
+  // Per block, the mask then each non-zero element (numbered in stored order).
+  describePayload(payload, ctx) {
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
+    const eb = ctx.elementBytes;
+    const end = payload.length;
+    const fields: PayloadField[] = [];
+    let p = 0;
+    for (let block = 0; block * ZVC_BLOCK < ctx.elements && p + 4 <= end; block++) {
+      const mask = view.getUint32(p, true);
+      const nnz = popcount(mask);
+      const of = Math.min(ZVC_BLOCK, ctx.elements - block * ZVC_BLOCK);
+      fields.push({
+        offset: p,
+        length: 4,
+        note: `block ${block} mask ${hex32(mask)}: ${nnz} non-zero of ${of}`,
+      });
+      p += 4;
+      for (let k = 0; k < nnz && p + eb <= end; k++) {
+        const element = ctx.firstElement + block * ZVC_BLOCK + nthSetBit(mask, k);
+        const value = describeElement(view, p, eb, ctx.dtype);
+        fields.push({ offset: p, length: eb, note: `  element ${element}: ${value}` });
+        p += eb;
+      }
+    }
+    if (p < end) fields.push({ offset: p, length: end - p, note: '(bytes past the last block)' });
+    return fields;
+  },
+};

@@ -7,7 +7,7 @@
  * the job started, so codec work overlaps the link as in a streaming engine.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { getCodec } from '../codec/registry.js';
+import { codecDescriptor, getCodec } from '../codec/registry.js';
 import type { Codec } from '../codec/codec.js';
 import { CdmaError } from '../errors.js';
 import { RamHostStore, SpillHostStore, type HostStore } from './host-store.js';
@@ -18,7 +18,6 @@ import type {
   ElementBytes,
 } from './transfer-protocol.js';
 import { countNonZero } from '../codec/nonzero.js';
-import { zvcSize } from '../codec/zvc-format.js';
 
 const port = parentPort;
 if (!port) throw new Error('transfer-worker.ts must run as a worker thread');
@@ -55,19 +54,32 @@ function send(msg: EngineReply): void {
   port!.postMessage(msg);
 }
 
-/** The encoded bytes, owned (src is a staging buffer the compute thread reuses). */
-function encodeFor(src: Uint8Array, elementBytes: ElementBytes): Uint8Array {
-  if (elementBytes === 1 || codec.id === 'none') return src.slice();
-  const max = codec.maxEncodedSize(src.byteLength, elementBytes);
-  if (scratch.byteLength < max) scratch = new Uint8Array(max);
-  return codec.encode(src, elementBytes, scratch).slice();
+/**
+ * The element width the codec encodes entries of `elementBytes` with, or
+ * undefined when they are stored as their raw bytes: widths the codec does
+ * not take (1-byte tensors), and codecs whose payload is the raw bytes (none).
+ */
+function codedWidth(elementBytes: ElementBytes): 2 | 4 | undefined {
+  const d = codecDescriptor(codec.id);
+  if (elementBytes === 1 || d.rawPayload === true || !d.elementBytes.includes(elementBytes))
+    return undefined;
+  return elementBytes;
 }
 
-/** Non-zero elements: read off the ZVC size when that is the codec, else counted. */
+/** The encoded bytes, owned (src is a staging buffer the compute thread reuses). */
+function encodeFor(src: Uint8Array, elementBytes: ElementBytes): Uint8Array {
+  const width = codedWidth(elementBytes);
+  if (width === undefined) return src.slice();
+  const max = codec.maxEncodedSize(src.byteLength, width);
+  if (scratch.byteLength < max) scratch = new Uint8Array(max);
+  return codec.encode(src, width, scratch).slice();
+}
+
+/** Non-zero elements: read off the encoded size where the codec's size gives it (zvc), else counted. */
 function nonZeroOf(src: Uint8Array, elementBytes: 2 | 4, encodedBytes: number): number {
-  if (codec.id === 'zvc') {
-    return (encodedBytes - zvcSize(src.byteLength / elementBytes, 0, elementBytes)) / elementBytes;
-  }
+  const fromSize = codecDescriptor(codec.id).nonZeroFromSize;
+  if (fromSize !== undefined && codedWidth(elementBytes) !== undefined)
+    return fromSize(encodedBytes, src.byteLength / elementBytes, elementBytes);
   return countNonZero(src, elementBytes);
 }
 
@@ -107,13 +119,14 @@ function prefetch(r: Extract<EngineRequest, { type: 'prefetch' }>): EngineReply 
   const dest = new Uint8Array(r.buffer, r.byteOffset, r.byteLength);
   const t0 = performance.now();
   const bytes = store.get(r.key);
-  if (meta.elementBytes === 1 || codec.id === 'none') {
+  const width = codedWidth(meta.elementBytes);
+  if (width === undefined) {
     if (bytes.byteLength !== r.byteLength) {
       throw new CdmaError('CORRUPT_DATA', `host entry ${r.key} has the wrong length`);
     }
     dest.set(bytes);
   } else {
-    codec.decode(bytes, meta.elementBytes, r.byteLength, dest);
+    codec.decode(bytes, width, r.byteLength, dest);
   }
   const codecMs = performance.now() - t0;
   const lm = linkMs(bytes.byteLength);

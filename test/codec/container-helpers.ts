@@ -11,6 +11,7 @@ export const identityCodec: Codec = {
   params: {},
   maxEncodedSize: (n) => n,
   encodedSize: (src) => src.length,
+  maxExpansion: () => 1,
   encode(src, _eb, out) {
     if (!out) return src.slice();
     out.set(src);

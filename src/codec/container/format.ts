@@ -10,7 +10,13 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { Layout } from '../layout.js';
 import { ContainerCorruptError, type CorruptReason } from './errors.js';
 import { DTYPE_BYTES, type CodecId, type CodecParams, type DType } from '../codec.js';
+import { hex32 } from '../describe.js';
+import { codecByContainerId, codecDescriptor, isCodecId } from '../registry.js';
 import { crc32 } from './crc32.js';
+import { MAX_PARAMS, MAX_PARAM_NAME_BYTES, PARAM_NAME } from './limits.js';
+
+export { MAX_PARAMS, MAX_PARAM_NAME_BYTES } from './limits.js';
+export { hex32 } from '../describe.js';
 
 /** "CDMA" */
 export const MAGIC = Uint8Array.of(0x43, 0x44, 0x4d, 0x41);
@@ -18,8 +24,6 @@ export const FORMAT_VERSION = 1;
 export const FIXED_HEADER_BYTES = 32;
 export const FRAME_HEADER_BYTES = 8;
 export const MAX_DIMS = 32;
-export const MAX_PARAMS = 16;
-export const MAX_PARAM_NAME_BYTES = 32;
 /** Largest header the format allows: fixed part, 32 dims, 16 params of 32-byte names, CRC. */
 export const MAX_HEADER_BYTES =
   FIXED_HEADER_BYTES + 8 * MAX_DIMS + MAX_PARAMS * (1 + MAX_PARAM_NAME_BYTES + 8) + 4;
@@ -39,7 +43,6 @@ export type TensorLayout = Layout;
 /** A container's layout fields: a tensor layout, or 'flat' when none is recorded. */
 export type ContainerLayout = 'flat' | TensorLayout;
 
-export const CODEC_IDS: readonly CodecId[] = ['none', 'zvc', 'rle', 'zlib'];
 export const DTYPES: readonly DType[] = ['float32', 'float16', 'bfloat16'];
 export const LAYOUTS: readonly ContainerLayout[] = ['flat', 'nchw', 'nhwc', 'chwn'];
 
@@ -64,8 +67,6 @@ export interface ContainerHeader {
 }
 
 export type HeaderFields = Omit<ContainerHeader, 'version' | 'chunkCount' | 'headerBytes'>;
-
-const PARAM_NAME = /^[A-Za-z0-9_]{1,32}$/;
 
 /** Sorted, validated copy of codec params (names are ASCII identifiers, values finite). */
 export function normalizeParams(params: CodecParams): CodecParams {
@@ -108,7 +109,7 @@ export function elementsOf(shape: readonly number[]): number {
 
 /** Checks the header's fields for consistency; `fail` builds the error to throw. */
 function checkFields(h: HeaderFields, fail: (msg: string) => Error): void {
-  if (!CODEC_IDS.includes(h.codec)) throw fail(`unknown codec ${String(h.codec)}`);
+  if (!isCodecId(h.codec)) throw fail(`unknown codec ${String(h.codec)}`);
   if (!DTYPES.includes(h.dtype)) throw fail(`unknown dtype ${String(h.dtype)}`);
   if (!LAYOUTS.includes(h.layout)) throw fail(`unknown layout ${String(h.layout)}`);
   if (!LAYOUTS.includes(h.codecLayout)) throw fail(`unknown codec layout ${String(h.codecLayout)}`);
@@ -188,7 +189,7 @@ export function encodeHeader(h: ContainerHeader, out: Uint8Array, offset = 0): n
   view.setUint8(4, h.version);
   view.setUint8(5, 0);
   view.setUint16(6, size, true);
-  view.setUint8(8, CODEC_IDS.indexOf(h.codec));
+  view.setUint8(8, codecDescriptor(h.codec).containerId);
   view.setUint8(9, DTYPES.indexOf(h.dtype));
   view.setUint8(10, LAYOUTS.indexOf(h.layout));
   view.setUint8(11, LAYOUTS.indexOf(h.codecLayout));
@@ -260,7 +261,10 @@ export function decodeHeader(bytes: Uint8Array): ContainerHeader {
   if (view.getUint8(5) !== 0)
     throw corrupt(`unsupported flags ${view.getUint8(5)}`, 'unsupported-version');
   if (view.getUint16(14, true) !== 0) throw corrupt('reserved header bytes 14-15 are not zero');
-  const codec = enumAt(CODEC_IDS, view.getUint8(8), 'codec');
+  const codecCode = view.getUint8(8);
+  const codec = codecByContainerId(codecCode)?.id;
+  if (codec === undefined)
+    throw corrupt(`unknown codec code ${codecCode} (no registered codec has this container id)`);
   const dtype = enumAt(DTYPES, view.getUint8(9), 'dtype');
   const layout = enumAt(LAYOUTS, view.getUint8(10), 'layout');
   const codecLayout = enumAt(LAYOUTS, view.getUint8(11), 'codec layout');
@@ -313,8 +317,4 @@ export function decodeHeader(bytes: Uint8Array): ContainerHeader {
       `chunk count ${chunkCount} does not match ${elements} elements in chunks of ${chunkElements}`,
     );
   return { ...fields, version, chunkCount, headerBytes: size };
-}
-
-export function hex32(v: number): string {
-  return `0x${v.toString(16).padStart(8, '0')}`;
 }

@@ -5,9 +5,9 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { DTYPE_BYTES, type Codec, type CodecId, type CodecParams, type DType } from '../codec.js';
+import { codecDescriptor } from '../registry.js';
 import {
   CHUNK_ELEMENT_MULTIPLE,
-  CODEC_IDS,
   DEFAULT_CHUNK_BYTES,
   LAYOUTS,
   MAX_CHUNK_BYTES,
@@ -140,8 +140,11 @@ export function planCompress(
   if (layout !== 'flat' && shape.length !== 4)
     throw new InvalidArgumentError(`layout ${layout} needs a 4-D shape, got [${shape.join(', ')}]`);
   const id = options.codec ?? 'zvc';
-  if (!CODEC_IDS.includes(id))
-    throw new InvalidArgumentError(`unknown codec '${String(id)}'; use ${CODEC_IDS.join(', ')}`);
+  const descriptor = codecDescriptor(id);
+  if (!descriptor.elementBytes.includes(eb))
+    throw new InvalidArgumentError(
+      `codec ${id} does not take ${eb}-byte elements (${dtype}); it takes ${descriptor.elementBytes.join(' or ')}-byte ones`,
+    );
   const codec = getCodec(id, options.params);
   const header = makeHeader({
     codec: id,

@@ -16,7 +16,6 @@ import {
   hex32,
   type ContainerHeader,
 } from './format.js';
-import { maxExpansion } from './limits.js';
 
 /** Looks a codec up by id and params (the registry's getCodec). */
 export type CodecResolver = (id: CodecId, params: CodecParams) => Codec;
@@ -81,7 +80,7 @@ export function parseContainer(bytes: Uint8Array, resolve: CodecResolver): Parse
       'truncated',
       `truncated: the header announces ${n} chunks, which need at least ${n * FRAME_HEADER_BYTES} bytes, but ${available} follow the header`,
     );
-  const expansion = maxExpansion(header.codec, header.params, eb);
+  const expansion = codec.maxExpansion(eb);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const frameOffsets = new Float64Array(n);
   const payloadBytes = new Uint32Array(n);

@@ -20,7 +20,6 @@ import {
   hex32,
   type ContainerHeader,
 } from './format.js';
-import { maxExpansion } from './limits.js';
 import type { CodecResolver } from './reader.js';
 
 /** Bytes received but not yet consumed, taken from the front in exact amounts. */
@@ -153,7 +152,7 @@ export function createContainerDecoder(resolve: CodecResolver): Transform {
           throw fail('bad-header', `codec ${h.codec} rejects its stored parameters: ${e.message}`);
         throw e;
       }
-      expansion = maxExpansion(h.codec, h.params, DTYPE_BYTES[h.dtype]);
+      expansion = codec.maxExpansion(DTYPE_BYTES[h.dtype]);
       header = h;
       t.emit('header', h);
       return true;

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { DTYPE_BYTES, type Codec } from '../codec.js';
+import { codecDescriptor } from '../registry.js';
 import { crc32 } from './crc32.js';
 import {
   FRAME_HEADER_BYTES,
@@ -86,9 +87,6 @@ function tooSmall(out: Uint8Array, at: number, need: number): InvalidArgumentErr
   );
 }
 
-/** Codecs whose exact size is a cheap counting pass (no trial encoding). */
-const CHEAP_EXACT_SIZE: ReadonlySet<string> = new Set(['none', 'zvc']);
-
 /** Exact container size, from the codec's exact chunk sizes. */
 function exactContainerSize(header: ContainerHeader, codec: Codec, raw: Uint8Array): number {
   const eb = DTYPE_BYTES[header.dtype];
@@ -103,12 +101,13 @@ function exactContainerSize(header: ContainerHeader, codec: Codec, raw: Uint8Arr
 
 /**
  * Writes the container for `raw` into a new array of exactly its size: sized
- * up front where the codec's exact size is cheap (zvc, none), else encoded
- * into a worst-case buffer and copied out.
+ * up front where the codec's exact size is cheap (its descriptor's
+ * cheapExactSize: zvc, none), else encoded into a worst-case buffer and
+ * copied out.
  */
 export function writeContainer(header: ContainerHeader, codec: Codec, raw: Uint8Array): Uint8Array {
   if (
-    CHEAP_EXACT_SIZE.has(codec.id) &&
+    codecDescriptor(codec.id).cheapExactSize === true &&
     raw.length === header.elements * DTYPE_BYTES[header.dtype]
   ) {
     const out = new Uint8Array(exactContainerSize(header, codec, raw));
