@@ -34,6 +34,20 @@ export type { InspectReport, ChunkReport } from './container/inspect.js';
 export type { ChunkInfo } from './container/reader.js';
 export type { CorruptReason } from './container/errors.js';
 export { ContainerCorruptError } from './container/errors.js';
+export { CODEC_IDS, codecDescriptor, getCodec, registerCodec } from './registry.js';
+export type {
+  Codec,
+  CodecDescriptor,
+  CodecId,
+  CodecOps,
+  CodecOptions,
+  CodecParams,
+  DType,
+  ElementBytes,
+  ParamSpec,
+  PayloadContext,
+  PayloadField,
+} from './codec.js';
 
 /** Decoded tensor values: float32 values, or 16-bit patterns for float16/bfloat16. */
 export type TensorValues = Float32Array | Uint16Array;

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CODEC_IDS, CODEC_PARAMS, getCodec, parseParams } from '../../src/codec/registry.js';
+import {
+  CODEC_IDS,
+  CODEC_PARAMS,
+  codecByContainerId,
+  codecDescriptor,
+  getCodec,
+  parseParams,
+} from '../../src/codec/registry.js';
 
 test('every codec id resolves, with its defaults recorded in params', () => {
   assert.deepEqual([...CODEC_IDS].sort(), ['none', 'rle', 'zlib', 'zvc']);
@@ -32,8 +39,18 @@ test('bad codec ids and params are InvalidArgumentError naming the problem', () 
     );
 });
 
-test('parseParams reads name=integer lists', () => {
+test('container ids of cdma codecs are those of format version 1', () => {
+  const ids = { none: 0, zvc: 1, rle: 2, zlib: 3 };
+  for (const [id, code] of Object.entries(ids)) {
+    assert.equal(codecDescriptor(id).containerId, code, id);
+    assert.equal(codecByContainerId(code)?.id, id);
+  }
+  assert.equal(codecByContainerId(4), undefined);
+});
+
+test('parseParams reads name=number lists', () => {
   assert.deepEqual(parseParams('runBits=4, litBits=12'), { runBits: 4, litBits: 12 });
+  assert.deepEqual(parseParams('scale=0.25,offset=-3'), { scale: 0.25, offset: -3 });
   assert.deepEqual(parseParams(''), {});
   assert.throws(() => parseParams('level'), { name: 'InvalidArgumentError' });
   assert.throws(() => parseParams('level=fast'), { name: 'InvalidArgumentError' });
