@@ -5,8 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import { pathToFileURL } from 'node:url';
+import { inspect as show } from 'node:util';
 import { pipeline } from 'node:stream/promises';
 import {
   CODEC_IDS,
@@ -269,4 +274,28 @@ test('stored parameters outside the schema are a bad-header error', () => {
     message:
       /codec xor rejects its stored parameters: xor parameter key must be an integer from 0 to 255, not 256/,
   });
+});
+
+test('the add-a-codec example of docs/CODECS.md runs as written', async () => {
+  const doc = readFileSync(new URL('../../docs/CODECS.md', import.meta.url), 'utf8');
+  const m = /<!-- example: add-codec -->\s*```ts\n([\s\S]*?)```/.exec(doc);
+  assert.ok(m, 'docs/CODECS.md has no "example: add-codec" block');
+  const entry = new URL('../../src/index.ts', import.meta.url).href;
+  const source = m[1].replace("from 'cdma'", `from '${entry}'`);
+  const expected = /console\.log\(.*\); \/\/ (.*)$/m.exec(source)?.[1];
+  const dir = mkdtempSync(join(tmpdir(), 'cdma-codec-doc-'));
+  const printed: string[] = [];
+  const log = console.log;
+  try {
+    const file = join(dir, 'example.mts');
+    writeFileSync(file, source);
+    console.log = (...args: unknown[]) => printed.push(args.map((a) => show(a)).join(' '));
+    await import(pathToFileURL(file).href);
+  } finally {
+    console.log = log;
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.deepEqual(printed, [expected]);
+  assert.ok(CODEC_IDS.includes('xor8'), 'the example registered its codec in the same registry');
+  assert.deepEqual(getCodec('xor8').params, { key: 90 });
 });

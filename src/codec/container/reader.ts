@@ -3,7 +3,7 @@
  * checked against the real input length), then decode any chunk on its own.
  * Nothing here trusts the input: every problem is a CorruptDataError that
  * names it, and no allocation is sized by a header field the input could not
- * back up (see limits.ts).
+ * back up (each codec's maxExpansion, checked per chunk before decoding).
  */
 import { CdmaError, CorruptDataError, InvalidArgumentError } from '../../errors.js';
 import { ContainerCorruptError, type CorruptReason } from './errors.js';
