@@ -13,7 +13,7 @@ import { fitSplit, type FitMode, type Shape3 } from './fit.js';
 import { isDir, isFile, listDir, readFileChecked, requireDir } from './files.js';
 import { decodeImage } from './image-decode.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
-import { createRng, shuffleInPlace } from './random.js';
+import { createRng, shuffleInPlace } from '../random.js';
 import { checkDatasetSize, evenIndices, type RawDataset, type RawSplit } from './raw.js';
 
 export interface ImageFolderOptions {

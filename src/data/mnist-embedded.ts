@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { InputFileError } from '../errors.js';
 import { readFileChecked } from './files.js';
 import { parseDigitJson } from './mnist-json.js';
-import { createRng, permutation } from './random.js';
+import { createRng, permutation } from '../random.js';
 import { selectRaw, type RawDataset, type RawSplit } from './raw.js';
 
 export const EMBEDDED_MNIST_TRAIN = 8000;

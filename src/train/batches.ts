@@ -4,7 +4,7 @@
  * epoch is dropped so every step sees the same batch size.
  */
 import type { Split } from '../data/dataset.js';
-import { createRng, permutation } from '../data/random.js';
+import { createRng, permutation } from '../random.js';
 
 export interface Batch {
   /** 0-based epoch and step within it. */

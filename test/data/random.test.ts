@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRng, permutation, randomBelow } from '../../src/data/random.js';
+import { createRng, permutation, randomBelow } from '../../src/random.js';
 
 test('seeded permutations are permutations, reproducible, and differ across seeds and streams', () => {
   const a = permutation(1000, createRng(42));

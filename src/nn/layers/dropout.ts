@@ -6,7 +6,7 @@
  * 'mask'); backward: dX = dY * mask.
  */
 import * as tf from '@tensorflow/tfjs';
-import { hashString, mix32, streamKey, uniform01 } from '../prng.js';
+import { hashString, lowbias32, streamKey, uniform01 } from '../prng.js';
 import { share } from '../share.js';
 import type { DropoutSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, ForwardContext, Layer, LayerSetup } from './layer.js';
@@ -20,7 +20,7 @@ export function dropoutMask(
 ): Float32Array {
   const mask = new Float32Array(size);
   const keep = 1 / (1 - rate);
-  const stream = streamKey(seed, mix32(hashString(layer) ^ mix32(step >>> 0)));
+  const stream = streamKey(seed, lowbias32(hashString(layer) ^ lowbias32(step >>> 0)));
   for (let i = 0; i < size; i++) mask[i] = uniform01(stream, i) < rate ? 0 : keep;
   return mask;
 }
