@@ -46,10 +46,8 @@ function checkSpec(id: string, s: ParamSpec): void {
     throw new InvalidArgumentError(`${where}: type must be 'integer' or 'number'`);
   if (!Number.isFinite(s.min) || !Number.isFinite(s.max) || s.min > s.max)
     throw new InvalidArgumentError(`${where}: min and max must be finite with min <= max`);
-  if (valueProblem(s, s.default) !== undefined)
-    throw new InvalidArgumentError(
-      `${where}: default ${s.default} is ${valueProblem(s, s.default)}`,
-    );
+  if (!allowed(s, s.default))
+    throw new InvalidArgumentError(`${where}: default ${s.default} is not ${rangeRule(s)}`);
 }
 
 /**
@@ -117,16 +115,20 @@ export function codecByContainerId(containerId: number): CodecDescriptor | undef
   return byContainerId.get(containerId);
 }
 
-/** Why `v` is not allowed for `s` ('an integer from 0 to 9', ...), or undefined when it is. */
-function valueProblem(s: ParamSpec, v: unknown): string | undefined {
-  const ok =
+/** True when `v` is a value parameter `s` takes. */
+function allowed(s: ParamSpec, v: unknown): boolean {
+  return (
     typeof v === 'number' &&
     Number.isFinite(v) &&
     (s.type === 'number' || Number.isInteger(v)) &&
     v >= s.min &&
-    v <= s.max;
-  if (ok) return undefined;
-  return `not ${s.type === 'integer' ? 'an integer' : 'a number'} from ${s.min} to ${s.max}`;
+    v <= s.max
+  );
+}
+
+/** The values parameter `s` takes, in words: 'an integer from 0 to 9'. */
+function rangeRule(s: ParamSpec): string {
+  return `${s.type === 'integer' ? 'an integer' : 'a number'} from ${s.min} to ${s.max}`;
 }
 
 /**
@@ -150,9 +152,9 @@ export function resolveParams(id: CodecId, params: CodecParams = {}): Record<str
   const out: Record<string, number> = {};
   for (const s of specs) {
     const v = params[s.name] ?? s.default;
-    if (valueProblem(s, v) !== undefined)
+    if (!allowed(s, v))
       throw new InvalidArgumentError(
-        `${id} parameter ${s.name} must be ${s.type === 'integer' ? 'an integer' : 'a number'} from ${s.min} to ${s.max}, not ${String(v)}`,
+        `${id} parameter ${s.name} must be ${rangeRule(s)}, not ${String(v)}`,
       );
     out[s.name] = v;
   }
