@@ -10,13 +10,15 @@
 import { transferRate, LIMITS, type EngineSpec, type Limit } from './engine.js';
 import type { LayerTime } from './roofline.js';
 import type { SimTensor } from './tensors.js';
+import { POLICY_NAMES, type PolicyName } from '../plan/policy.js';
 
-export type Policy = 'oracle' | 'all' | 'conv';
-export const POLICIES: readonly Policy[] = ['oracle', 'all', 'conv'];
+/** The static policies of the plan's vocabulary (the performance model has no dyn). */
+export type Policy = Exclude<PolicyName, 'dyn'>;
+export const POLICIES: readonly Policy[] = POLICY_NAMES.filter((p): p is Policy => p !== 'dyn');
 
-/** The tensors a policy offloads: none (oracle), every offloadable one (all), conv inputs (conv). */
+/** The tensors a policy offloads: nothing (none, the oracle), every offloadable one (all), conv inputs (conv). */
 export function offloadedBy(policy: Policy, tensors: readonly SimTensor[]): SimTensor[] {
-  if (policy === 'oracle') return [];
+  if (policy === 'none') return [];
   return tensors.filter((t) => t.offloadable && (policy === 'all' || t.convInput));
 }
 

@@ -24,7 +24,7 @@ export interface SimConfig {
   readonly batch: number;
   readonly gpu: GpuSpec;
   readonly link: LinkSpec;
-  /** Policy of the vDNN and cDMA runs ('oracle' makes both equal to the oracle). */
+  /** Policy of the vDNN and cDMA runs ('none' makes both equal to the oracle). */
   readonly policy: Policy;
   readonly codec: SimCodec;
   readonly dtype: SimDType;

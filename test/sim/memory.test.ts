@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { simulate } from '../../src/sim/simulate.js';
 import { chain, chainProfile, FAST_GPU, link } from './fixtures.js';
 
-function run(policy: 'all' | 'oracle', memoryBytes = 1e12, optimizerSlots = 1) {
+function run(policy: 'all' | 'none', memoryBytes = 1e12, optimizerSlots = 1) {
   return simulate({
     model: chain(),
     batch: 1,
@@ -22,7 +22,7 @@ function run(policy: 'all' | 'oracle', memoryBytes = 1e12, optimizerSlots = 1) {
 const STATIC = 82594 * 4 * 3;
 
 test('oracle peak: weights, grads and momentum plus the activations live at the worst step', () => {
-  const r = run('oracle');
+  const r = run('none');
   // At d's backward: data 4096 + r1 32768 + r2 32768 + dY(r2) 32768 + dY(d) 40 bytes.
   assert.equal(r.oracle.memory.staticBytes, STATIC);
   assert.equal(r.oracle.memory.peakBytes, STATIC + 102440);
@@ -30,8 +30,8 @@ test('oracle peak: weights, grads and momentum plus the activations live at the 
 });
 
 test('optimizer state changes the static bytes: plain SGD keeps one copy fewer', () => {
-  assert.equal(run('oracle', 1e12, 0).oracle.memory.staticBytes, 82594 * 4 * 2);
-  assert.equal(run('oracle', 1e12, 2).oracle.memory.staticBytes, 82594 * 4 * 4);
+  assert.equal(run('none', 1e12, 0).oracle.memory.staticBytes, 82594 * 4 * 2);
+  assert.equal(run('none', 1e12, 2).oracle.memory.staticBytes, 82594 * 4 * 4);
 });
 
 test('vDNN frees offloaded tensors, so its peak is below the oracle and decides whether it fits', () => {
@@ -46,7 +46,7 @@ test('vDNN frees offloaded tensors, so its peak is below the oracle and decides 
 });
 
 test('network-wide allocation holds every feature map for the iteration: above the liveness peak', () => {
-  const r = run('oracle');
+  const r = run('none');
   // Maps: data 4096 + c1 out (overwritten in place by r1: shared) + r1 32768 + c2 out (shared with r2)
   // + r2 32768 + d 40 + loss 40; gradients: the two largest maps (32768 each).
   assert.equal(r.networkWideBytes, STATIC + 4096 + 32768 + 32768 + 40 + 40 + 2 * 32768);

@@ -57,9 +57,7 @@ test('vDNN paper: VGG-16 at batch 256 does not fit a 12 GB Titan X without vDNN 
 
 test('vDNN paper: the fastest policy that fits VGG-16 (256) on Titan X loses about 18% (within 5 points)', () => {
   // vDNN_dyn picks the fastest configuration that fits; conv offloads less than all.
-  const candidates = (['oracle', 'conv', 'all'] as const).map((p) =>
-    sim('vgg16', 256, 'titanx', p),
-  );
+  const candidates = (['none', 'conv', 'all'] as const).map((p) => sim('vgg16', 256, 'titanx', p));
   const fitting = candidates.filter((r) => r.vdnn.fits);
   assert.ok(fitting.length > 0);
   const best = fitting.reduce((a, b) => (a.vdnn.normalized >= b.vdnn.normalized ? a : b));
