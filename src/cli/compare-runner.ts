@@ -4,17 +4,18 @@
  * no compression) and cDMA (offload compressed with ZVC, plus any other
  * codec asked for), reporting step time, performance normalised to the
  * oracle, device peak, bytes over the link, compression ratio, and whether
- * every run ended with the oracle's weights.
+ * every run ended with the oracle's weights. It drives the trainer, so it
+ * lives beside the CLI rather than in the memory manager.
  */
 import type { CodecId } from '../codec/codec.js';
 import type { Dataset } from '../data/dataset.js';
 import type { BackendName } from '../nn/backend.js';
 import type { ModelSpec } from '../nn/spec.js';
 import { train, type StepRecord, type TrainSummary } from '../train/trainer.js';
-import type { MemoryConfig } from './config.js';
-import { MemoryManager } from './manager.js';
-import type { PolicyName } from './policy.js';
-import { median, type StepStats } from './stats.js';
+import type { MemoryConfig } from '../memory/config.js';
+import { MemoryManager } from '../memory/manager.js';
+import type { PolicyName } from '../memory/policy.js';
+import { median, type StepStats } from '../memory/stats.js';
 
 export interface CompareRun {
   /** e.g. "oracle", "vDNN", "cDMA", "cDMA-rle". */

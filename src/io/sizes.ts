@@ -1,4 +1,9 @@
-/** Byte sizes as people write and read them: 1MiB, 256KiB, 65536; 1.5 MiB. */
+/**
+ * Byte sizes as people write and read them, one syntax for every option
+ * (--budget, --chunk-size, ...): a whole or decimal number with an optional
+ * unit, K/KiB/M/MiB/G/GiB/T/TiB binary and kB/MB/GB/TB decimal: 65536,
+ * 256KiB, 1.5 MiB, 2GB. Printed as 512 B, 1.50 KiB, 64.00 MiB, 1.25 GiB.
+ */
 import { InvalidArgumentError } from '../errors.js';
 
 const UNITS: Readonly<Record<string, number>> = {
@@ -6,32 +11,52 @@ const UNITS: Readonly<Record<string, number>> = {
   b: 1,
   k: 1024,
   kib: 1024,
-  kb: 1000,
+  kb: 1e3,
   m: 1024 ** 2,
   mib: 1024 ** 2,
-  mb: 1000 ** 2,
+  mb: 1e6,
   g: 1024 ** 3,
   gib: 1024 ** 3,
-  gb: 1000 ** 3,
+  gb: 1e9,
+  t: 1024 ** 4,
+  tib: 1024 ** 4,
+  tb: 1e12,
 };
 
-/** Parses a whole byte count with an optional unit (K/KiB/M/MiB/G/GiB binary, kB/MB/GB decimal). */
-export function parseByteSize(text: string): number {
-  const m = /^\s*(\d+)\s*([a-zA-Z]*)\s*$/.exec(text);
+const SIZE = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*$/;
+
+/**
+ * Parses a byte size (rounded down to a whole byte). `what` names the value
+ * in messages (e.g. '--budget'); sizes below `min` bytes are refused.
+ */
+export function parseByteSize(text: string, what = 'size', min = 0): number {
+  const m = SIZE.exec(text);
   const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
-  if (!m || unit === undefined)
+  if (!m || unit === undefined) {
     throw new InvalidArgumentError(
-      `'${text}' is not a byte size; write e.g. 1MiB, 256KiB or 65536`,
+      `${what} '${text}' is not a byte size; write e.g. 1.5MiB, 256KiB, 2GB or 65536`,
     );
-  const v = Number(m[1]) * unit;
-  if (!Number.isSafeInteger(v)) throw new InvalidArgumentError(`size ${text} is too large`);
+  }
+  const v = Math.floor(Number(m[1]) * unit);
+  if (!Number.isSafeInteger(v)) {
+    throw new InvalidArgumentError(`${what} '${text}' is too large (at most 8 PiB)`);
+  }
+  if (v < min) {
+    throw new InvalidArgumentError(`${what} must be at least ${formatBytes(min)}, got '${text}'`);
+  }
   return v;
 }
 
-/** A byte count for people: 512 B, 1.5 KiB, 64.0 MiB, 1.25 GiB. */
+const NAMES = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** A byte count for people: 512 B, 1.50 KiB, 64.00 MiB, 1.25 GiB (binary units, two decimals). */
 export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GiB`;
+  if (!Number.isFinite(bytes)) return String(bytes);
+  let v = bytes;
+  let u = 0;
+  while (Math.abs(v) >= 1024 && u < NAMES.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(2)} ${NAMES[u]}`;
 }

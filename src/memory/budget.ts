@@ -10,7 +10,7 @@
 import { DeviceMemoryError } from '../errors.js';
 import { DEFAULT_DEVICE_LIMIT_BYTES } from '../nn/device-limit.js';
 import type { ModelPlan, PeakEstimate } from '../plan/index.js';
-import { formatBytes } from './stats.js';
+import { formatBytes } from '../io/sizes.js';
 
 export type { PeakEstimate } from '../plan/index.js';
 

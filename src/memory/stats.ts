@@ -4,6 +4,7 @@
  * compute time, stall time (compute waiting for a transfer), device bytes.
  */
 import type { LayerKind } from '../nn/spec.js';
+import { formatBytes } from '../io/sizes.js';
 
 export interface LayerStats {
   readonly index: number;
@@ -128,19 +129,6 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** Human-readable bytes: "1.50 MiB". */
-export function formatBytes(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (Math.abs(v) >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(2)} ${units[u]}`;
 }
 
 /**

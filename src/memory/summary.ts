@@ -1,7 +1,8 @@
 /** The memory manager's part of a training summary, as `cdma train` prints it. */
 import { formatBandwidth } from './link.js';
 import type { MemoryManager } from './manager.js';
-import { formatBytes, median } from './stats.js';
+import { formatBytes } from '../io/sizes.js';
+import { median } from './stats.js';
 
 export function formatMemorySummary(m: MemoryManager): string {
   const c = m.config;

@@ -5,8 +5,9 @@
  * every pending and later job rejects with a typed error: nothing continues
  * on data that may be lost.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { CorruptDataError, type CdmaError } from '../errors.js';
+import { startWorker } from '../io/worker.js';
 import { HostStoreError, TransferEngineError } from './errors.js';
 import type {
   ElementBytes,
@@ -52,16 +53,7 @@ function sharedView(u: Uint8Array): SharedArrayBuffer {
 }
 
 function spawn(config: EngineConfig): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // Running from source (tsx): worker threads do not inherit the loader,
-    // so register it inside the worker before importing the entry.
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./transfer-worker.ts', here).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, workerData: config });
-  }
-  return new Worker(new URL('./transfer-worker.js', here), { workerData: config });
+  return startWorker(import.meta.url, 'transfer-worker', config);
 }
 
 export class TransferEngine {

@@ -4,7 +4,8 @@
  * calling thread (tests, or when threads are unwanted). Both run the same
  * code (measure-run.ts) and give the same numbers.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../io/worker.js';
 import { TensorMeasurer, type MeasureConfig } from './measure.js';
 import { runJob } from './measure-run.js';
 import type { MeasureJob, MeasureReply, WorkerReply, WorkerRequest } from './measure-protocol.js';
@@ -38,15 +39,7 @@ export class InlineMeasureService implements MeasureService {
 }
 
 function spawn(config: MeasureConfig): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    // From source (tsx): worker threads do not inherit the loader, so register it first.
-    const api = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./measure-worker.ts', here).href;
-    const boot = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-    return new Worker(boot, { eval: true, workerData: config });
-  }
-  return new Worker(new URL('./measure-worker.js', here), { workerData: config });
+  return startWorker(import.meta.url, 'measure-worker', config);
 }
 
 interface Pending {

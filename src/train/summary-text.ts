@@ -1,14 +1,6 @@
 /** The human-readable form of a training summary, as `cdma train` prints it. */
+import { formatBytes } from '../io/sizes.js';
 import { FINAL_WINDOW, type TrainSummary } from './trainer.js';
-
-const MiB = 2 ** 20;
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
-  if (bytes >= MiB) return `${(bytes / MiB).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}
 
 export const percent = (x: number, digits = 2): string => `${(100 * x).toFixed(digits)}%`;
 

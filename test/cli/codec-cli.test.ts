@@ -145,6 +145,11 @@ test('unsupported inputs give a one-line error and a non-zero exit', async () =>
     /chunk size 100 B is invalid/,
   );
   failed(await cli('compress', '--chunk-size', 'lots', a, p('x.cdma')), /not a byte size/);
+  failed(await cli('compress', '--chunk-size', '-1KiB', a, p('x.cdma')), /not a byte size/);
+  failed(
+    await cli('compress', '--level', '-1', a, p('x.cdma')),
+    /--level must be an integer from 0 to 9/,
+  );
   failed(
     await cli('compress', '--codec', 'lz4', a, p('x.cdma')),
     /Allowed choices are zvc, rle, zlib, none/,
@@ -163,6 +168,8 @@ test('unsupported inputs give a one-line error and a non-zero exit', async () =>
 
 test('a corrupt or truncated container fails naming the problem and leaves OUT untouched', async () => {
   const a = writeNpy('c.npy', 'float32', [1000], new Uint8Array(sparse(1000).buffer));
+  // Byte sizes take decimals, as --budget does.
+  assert.equal((await cli('compress', '--chunk-size', '1.5KiB', a, p('c.cdma'))).code, 0);
   assert.equal((await cli('compress', '--chunk-size', '1KiB', a, p('c.cdma'))).code, 0);
   const good = readFileSync(p('c.cdma'));
   writeFileSync(p('out.npy'), 'previous contents');

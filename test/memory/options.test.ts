@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
+import { addMemoryOptions } from '../../src/cli/memory-options.js';
 import {
-  addMemoryOptions,
   parseBudget,
   parseCodecOption,
   parseMemoryOptions,

@@ -67,11 +67,15 @@ test('bad options are one-line errors with exit 1', async () => {
     [['simulate', '--model', 'nope'], /unknown model 'nope'/],
     [
       ['simulate', '--model', 'alexnet', '--batch', '0'],
-      /--batch must be an integer in \[1, 1048576\], got '0'/,
+      /--batch must be an integer from 1 to 1048576, got '0'/,
+    ],
+    [
+      ['simulate', '--model', 'alexnet', '--batch', '1e3'],
+      /--batch must be an integer from 1 to 1048576, got '1e3'/,
     ],
     [
       ['simulate', '--model', 'alexnet', '--density', '2'],
-      /--density must be a number in \[0, 1\]/,
+      /--density must be a number from 0 to 1/,
     ],
     [['simulate', '--model', 'alexnet', '--codec', 'zlib'], /zlib ratios have no model/],
     [
@@ -120,4 +124,20 @@ test('cdma simulate --sweep writes markdown, CSV and a self-contained HTML page 
   const html = readFileSync(join(dir, 'sweep.html'), 'utf8');
   assert.ok((html.match(/<svg/g) ?? []).length >= 3);
   assert.doesNotMatch(html, /<script|https?:\/\/(?!www\.w3\.org)/);
+});
+
+test("--policy none keeps everything on the device; 'oracle' is its alias", async () => {
+  const args = ['simulate', '--model', 'alexnet', '--batch', '32', '--json'];
+  const none = await cli([...args, '--policy', 'none']);
+  const oracle = await cli([...args, '--policy', 'oracle']);
+  assert.equal(none.code, 0, none.err);
+  assert.equal(oracle.code, 0, oracle.err);
+  const j = JSON.parse(none.out);
+  assert.equal(j.policy, 'none');
+  assert.equal(j.vdnn.iterationMs, j.oracle.iterationMs);
+  assert.equal(j.vdnn.bytesMoved, 0);
+  assert.deepEqual(JSON.parse(oracle.out), j);
+  const bad = await cli([...args, '--policy', 'most']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /unknown policy 'most'; choose one of none, all, conv/);
 });

@@ -17,10 +17,11 @@ import { initBackend, parseBackendName } from '../../nn/backend.js';
 import { getModel } from '../../nn/zoo/index.js';
 import { chooseInputShape } from '../../train/input-shape.js';
 import { measureComputeRate } from '../../memory/calibrate.js';
-import { runComparison, standardRuns, type CompareResult } from '../../memory/compare.js';
+import { runComparison, standardRuns, type CompareResult } from '../compare-runner.js';
 import { formatBandwidth, LINK_CHOICES } from '../../memory/link.js';
 import { CODEC_IDS, parseCodecOption, parseMemoryOptions } from '../../memory/options.js';
-import { formatBytes } from '../../memory/stats.js';
+import { formatBytes } from '../../io/sizes.js';
+import { parseInteger, parseNumber } from '../../io/numbers.js';
 
 interface CompareCliOptions {
   model: string;
@@ -44,18 +45,8 @@ interface CompareCliOptions {
   quiet?: boolean;
 }
 
-function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(
-      `${flag} must be an integer from ${min} to ${max}, got '${text}'`,
-    );
-  }
-  return n;
-}
-
 function shape(text: string): Shape3 {
-  const parts = text.split(/[x,]/).map((p) => integer('--input', p, 1, 65536));
+  const parts = text.split(/[x,]/).map((p) => parseInteger('--input', p, { min: 1, max: 65536 }));
   if (parts.length !== 3 || (parts[0] !== 1 && parts[0] !== 3)) {
     throw new InvalidArgumentError(`--input must be CxHxW with 1 or 3 channels, got '${text}'`);
   }
@@ -119,20 +110,19 @@ export function formatComparison(r: CompareResult): string {
 }
 
 async function run(o: CompareCliOptions): Promise<void> {
-  const batch = integer('--batch', o.batch, 1, 65536);
-  const steps = integer('--steps', o.steps, 1);
-  const seed = integer('--seed', o.seed, 0, 2 ** 32 - 1);
-  const lr = Number(o.lr);
-  if (!(Number.isFinite(lr) && lr > 0))
-    throw new InvalidArgumentError(`--lr must be a number > 0, got '${o.lr}'`);
+  const batch = parseInteger('--batch', o.batch, { min: 1, max: 65536 });
+  const steps = parseInteger('--steps', o.steps, { min: 1 });
+  const seed = parseInteger('--seed', o.seed, { min: 0, max: 2 ** 32 - 1 });
+  const lr = parseNumber('--lr', o.lr, { min: 0, aboveMin: true });
   const backend = parseBackendName(o.backend);
   const codecs = o.codecs.split(',').map((c) => parseCodecOption(c.trim()).id) as CodecId[];
   if (!codecs.includes('zvc')) codecs.unshift('zvc');
   if (!['all', 'conv', 'dyn'].includes(o.policy)) {
     throw new InvalidArgumentError(`--policy must be all, conv or dyn, got '${o.policy}'`);
   }
-  const limit = o.limit === undefined ? batch * steps : integer('--limit', o.limit, batch);
-  const testLimit = integer('--test-limit', o.testLimit, 1);
+  const limit =
+    o.limit === undefined ? batch * steps : parseInteger('--limit', o.limit, { min: batch });
+  const testLimit = parseInteger('--test-limit', o.testLimit, { min: 1 });
   const requested = o.input === undefined ? undefined : shape(o.input);
   const say = (line: string) => {
     if (!o.quiet) process.stderr.write(`${line}\n`);

@@ -9,6 +9,7 @@ import { CODEC_DESCRIPTIONS, CODEC_IDS, CODEC_PARAMS, parseParams } from '../../
 import { readInputFile, writeFileAtomic } from '../../io/files.js';
 import { parseNpy } from '../../io/npy.js';
 import { formatBytes, parseByteSize } from '../../io/sizes.js';
+import { parseInteger } from '../../io/numbers.js';
 
 /** Commander shows its own usage hint for argument errors it is handed. */
 function asOptionParser<T>(parse: (text: string) => T): (text: string) => T {
@@ -24,10 +25,7 @@ function parseParamOption(text: string, previous?: CodecParams): CodecParams {
   return { ...previous, ...asOptionParser(parseParams)(text) };
 }
 
-function parseLevel(text: string): number {
-  if (!/^\d$/.test(text)) throw new CommanderArgumentError(`level '${text}' is not 0-9`);
-  return Number(text);
-}
+const parseLevel = asOptionParser((text) => parseInteger('--level', text, { min: 0, max: 9 }));
 
 interface CompressFlags {
   codec: CodecId;
@@ -139,7 +137,7 @@ export function registerCompress(program: Command): void {
         '--chunk-size <size>',
         'raw bytes per independently decodable chunk, a multiple of 32 elements (e.g. 256KiB, 4MiB)',
       )
-        .argParser(asOptionParser(parseByteSize))
+        .argParser(asOptionParser((text) => parseByteSize(text, '--chunk-size')))
         .default(DEFAULT_CHUNK_BYTES, '1MiB'),
     )
     .option('--bfloat16', "the input is uint16 ('<u2') holding bfloat16 bit patterns")

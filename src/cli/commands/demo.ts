@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { CdmaError, InvalidArgumentError } from '../../errors.js';
+import { parseInteger, parseNumber } from '../../io/numbers.js';
 import type { Codec, CodecId } from '../../codec/codec.js';
 import { LAYOUTS, permuteShape, transpose, type Layout } from '../../codec/layout.js';
 import { gbPerSecond, medianSeconds } from '../../codec/measure.js';
@@ -36,27 +37,6 @@ interface DemoRow {
 
 const SHAPE_CHW = [64, 56, 56] as const;
 
-function parseNumber(
-  flag: string,
-  text: string,
-  min: number,
-  max: number,
-  integer: boolean,
-): number {
-  const v = Number(text);
-  if (
-    text.trim() === '' ||
-    !Number.isFinite(v) ||
-    v < min ||
-    v > max ||
-    (integer && !Number.isInteger(v))
-  )
-    throw new InvalidArgumentError(
-      `${flag} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, got '${text}'`,
-    );
-  return v;
-}
-
 function measure(codec: Codec, src: Uint8Array, runs: number): Omit<DemoRow, 'codec' | 'layout'> {
   const out = new Uint8Array(codec.maxEncodedSize(src.length, 4));
   const enc = codec.encode(src, 4, out).slice();
@@ -85,10 +65,10 @@ function table(header: string[], rows: string[][]): string {
 }
 
 export function runDemo(o: DemoOptions): { header: Record<string, unknown>; rows: DemoRow[] } {
-  const density = parseNumber('--density', o.density, 0, 1, false);
-  const batch = parseNumber('--batch', o.batch, 1, 256, true);
-  const seed = parseNumber('--seed', o.seed, 0, 2 ** 32 - 1, true);
-  const runs = parseNumber('--runs', o.runs, 1, 100, true);
+  const density = parseNumber('--density', o.density, { min: 0, max: 1 });
+  const batch = parseInteger('--batch', o.batch, { min: 1, max: 256 });
+  const seed = parseInteger('--seed', o.seed, { min: 0, max: 2 ** 32 - 1 });
+  const runs = parseInteger('--runs', o.runs, { min: 1, max: 100 });
   if (o.pattern !== 'iid' && o.pattern !== 'clustered')
     throw new InvalidArgumentError(`--pattern must be iid or clustered, got '${o.pattern}'`);
   const pattern: ZeroPattern = o.pattern;

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
+import { parseInteger } from '../../io/numbers.js';
 import { ModelPlan } from '../../plan/index.js';
 import { getModel, listModels } from '../../nn/zoo/index.js';
 
@@ -18,20 +19,12 @@ interface ModelsOptions {
 
 const MiB = 2 ** 20;
 
-function positiveInt(flag: string, text: string, max = 2 ** 31): number {
-  const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new InvalidArgumentError(`${flag} must be an integer from 1 to ${max}, got '${text}'`);
-  }
-  return n;
-}
-
 function parseInputShape(text: string): [number, number, number] {
   const parts = text.split(/[x,]/);
   if (parts.length !== 3) {
     throw new InvalidArgumentError(`--input must be CxHxW, e.g. 3x32x32, got '${text}'`);
   }
-  const [c, h, w] = parts.map((p) => positiveInt('--input dimensions', p, 65536));
+  const [c, h, w] = parts.map((p) => parseInteger('--input dimensions', p, { min: 1, max: 65536 }));
   return [c, h, w];
 }
 
@@ -193,8 +186,8 @@ export function registerModels(program: Command): void {
     .option('--element-bytes <n>', 'bytes per activation element (4 = fp32, 2 = fp16)', '4')
     .option('--json', 'print JSON instead of a table')
     .action((name: string | undefined, opts: ModelsOptions) => {
-      const batch = positiveInt('--batch', opts.batch, 1 << 20);
-      const elementBytes = positiveInt('--element-bytes', opts.elementBytes, 16);
+      const batch = parseInteger('--batch', opts.batch, { min: 1, max: 1 << 20 });
+      const elementBytes = parseInteger('--element-bytes', opts.elementBytes, { min: 1, max: 16 });
       const json = opts.json === true;
       if (name === undefined) {
         if (opts.input !== undefined || opts.classes !== undefined) {
@@ -206,7 +199,9 @@ export function registerModels(program: Command): void {
       const spec = getModel(name, {
         inputShape: opts.input === undefined ? undefined : parseInputShape(opts.input),
         numClasses:
-          opts.classes === undefined ? undefined : positiveInt('--classes', opts.classes, 1 << 20),
+          opts.classes === undefined
+            ? undefined
+            : parseInteger('--classes', opts.classes, { min: 1, max: 1 << 20 }),
       });
       process.stdout.write(layersReport(ModelPlan.of(spec), batch, elementBytes, json));
     });

@@ -1,8 +1,9 @@
 /** `cdma simulate`: the performance model of vDNN and a cDMA engine (docs/SIMULATOR.md). */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
 import { InputFileError, InvalidArgumentError } from '../../errors.js';
+import { parseInteger, parseNumber } from '../../io/numbers.js';
 import { analyzeModel, type ModelAnalysis } from '../../nn/shapes.js';
 import { getModel } from '../../nn/zoo/index.js';
 import type { Placement } from '../../sim/engine.js';
@@ -55,23 +56,6 @@ const SWEEP_LINKS = 'pcie3,pcie4,pcie5,nvlink2,nvlink-c2c';
 const SWEEP_CODECS = 'zvc,rle';
 const SWEEP_DENSITIES = '0.05,0.1,0.2,0.35,0.5,0.7,1';
 
-function num(text: string, what: string, min: number, max = Infinity, integer = false): number {
-  const v = Number(text);
-  if (
-    text.trim() === '' ||
-    !Number.isFinite(v) ||
-    v < min ||
-    v > max ||
-    (integer && !Number.isInteger(v))
-  ) {
-    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}]`;
-    throw new InvalidArgumentError(
-      `${what} must be ${integer ? 'an integer' : 'a number'} ${range}, got '${text}'`,
-    );
-  }
-  return v;
-}
-
 function list<T extends string>(text: string, what: string, parse: (s: string) => T): T[] {
   const items = text
     .split(',')
@@ -90,12 +74,26 @@ function choice<T extends string>(options: readonly T[], what: string): (s: stri
   };
 }
 
+/** A static policy of the plan's vocabulary; 'oracle' (the simulator's old name for none) is accepted. */
+export function parseSimPolicy(text: string): Policy {
+  const p = text === 'oracle' ? 'none' : text;
+  if (!(POLICIES as readonly string[]).includes(p)) {
+    throw new CommanderArgumentError(
+      `unknown policy '${text}'; choose one of ${POLICIES.join(', ')} (oracle = none)`,
+    );
+  }
+  return p as Policy;
+}
+
 function ratioSource(f: Flags, model: ModelAnalysis): RatioSource {
   const given = [f.density, f.study, f.ratios].filter((x) => x !== undefined).length;
   if (given > 1) throw new InvalidArgumentError('pass only one of --density, --study and --ratios');
   if (f.study) return { kind: 'study', measured: loadStudy(f.study, model.spec.name) };
   if (f.ratios) return { kind: 'table', table: loadRatioTable(f.ratios) };
-  return { kind: 'density', density: num(f.density ?? String(DEFAULT_DENSITY), '--density', 0, 1) };
+  return {
+    kind: 'density',
+    density: parseNumber('--density', f.density ?? String(DEFAULT_DENSITY), { min: 0, max: 1 }),
+  };
 }
 
 function loadModel(name: string): ModelAnalysis {
@@ -111,10 +109,14 @@ function profileFor(f: Flags, model: ModelAnalysis): Profile | undefined {
 function engineOptions(f: Flags) {
   return {
     placement: f.placement,
-    units: f.units === undefined ? undefined : num(f.units, '--units', 1, 4096, true),
-    unitGBs: f.unitGbs === undefined ? undefined : num(f.unitGbs, '--unit-gbs', 1e-3),
+    units:
+      f.units === undefined ? undefined : parseInteger('--units', f.units, { min: 1, max: 4096 }),
+    unitGBs:
+      f.unitGbs === undefined ? undefined : parseNumber('--unit-gbs', f.unitGbs, { min: 1e-3 }),
     crossbarGBs:
-      f.crossbarGbs === undefined ? undefined : num(f.crossbarGbs, '--crossbar-gbs', 1e-3),
+      f.crossbarGbs === undefined
+        ? undefined
+        : parseNumber('--crossbar-gbs', f.crossbarGbs, { min: 1e-3 }),
   };
 }
 
@@ -125,7 +127,7 @@ function runOne(f: Flags): void {
   const gpu = getGpu(f.gpu);
   const r = simulate({
     model,
-    batch: num(f.batch, '--batch', 1, 1 << 20, true),
+    batch: parseInteger('--batch', f.batch, { min: 1, max: 1 << 20 }),
     gpu,
     link: getLink(f.link ?? gpu.defaultLink),
     policy: f.policy,
@@ -136,7 +138,7 @@ function runOne(f: Flags): void {
     profile: profileFor(f, model),
     engine: engineOptions(f),
     optimizerSlots: SLOTS[f.optimizer],
-    workspaceBytes: num(f.workspaceMb, '--workspace-mb', 0) * 1024 * 1024,
+    workspaceBytes: parseNumber('--workspace-mb', f.workspaceMb, { min: 0 }) * 1024 * 1024,
   });
   if (f.json) {
     process.stdout.write(JSON.stringify(resultJson(r), null, 2) + '\n');
@@ -159,13 +161,13 @@ async function runSweepCommand(f: Flags): Promise<void> {
     throw new InvalidArgumentError('--densities cannot be combined with --study or --ratios');
   const result = runSweep({
     models,
-    batch: num(f.batch, '--batch', 1, 1 << 20, true),
+    batch: parseInteger('--batch', f.batch, { min: 1, max: 1 << 20 }),
     gpus: list(f.gpus ?? SWEEP_GPUS, '--gpus', (s) => s).map(getGpu),
     links: list(f.links ?? SWEEP_LINKS, '--links', (s) => s).map(getLink),
     codecs: list(f.codecs ?? SWEEP_CODECS, '--codecs', choice(SIM_CODECS, 'codec')),
     dtypes: list(f.dtypes ?? f.dtype, '--dtypes', choice(SIM_DTYPES, 'dtype')),
     densities: list(f.densities ?? f.density ?? SWEEP_DENSITIES, '--densities', (s) => s).map((s) =>
-      num(s, 'density', 0, 1),
+      parseNumber('density', s, { min: 0, max: 1 }),
     ),
     policy: f.policy,
     measured,
@@ -226,9 +228,10 @@ export function registerSimulate(program: Command): void {
     .addOption(
       new Option(
         '--policy <p>',
-        'what vDNN and cDMA offload: all saved tensors, conv inputs, or nothing',
+        `what vDNN and cDMA offload: all saved tensors, conv inputs, or none (nothing; ` +
+          `'oracle' is an alias): ${POLICIES.join(', ')}`,
       )
-        .choices([...POLICIES])
+        .argParser(parseSimPolicy)
         .default('all'),
     )
     .addOption(

@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { InvalidArgumentError } from '../../errors.js';
+import { parseInteger, parseNumber } from '../../io/numbers.js';
 import { DATASET_SPEC_HELP } from '../../data/source.js';
 import { parseBackendName } from '../../nn/backend.js';
 import { parseLrSchedule } from '../../train/lr-schedule.js';
@@ -50,23 +51,6 @@ interface StudyCliOptions {
   threads: boolean;
   reportOnly?: boolean;
   quiet?: boolean;
-}
-
-function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(
-      `${flag} must be an integer from ${min} to ${max}, got '${text}'`,
-    );
-  }
-  return n;
-}
-
-function real(flag: string, text: string, min: number): number {
-  const n = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(n) || n < min)
-    throw new InvalidArgumentError(`${flag} must be a number >= ${min}, got '${text}'`);
-  return n;
 }
 
 function range(text: string): [number, number] {
@@ -115,11 +99,11 @@ async function run(o: StudyCliOptions): Promise<void> {
   const common = {
     backend,
     out: o.out,
-    zlibLevel: integer('--zlib-level', o.zlibLevel, 0, 9),
-    zlibSampleImages: integer('--zlib-images', o.zlibImages, 1),
-    maps: integer('--maps', o.maps, 0, 64),
-    mapLayers: integer('--map-layers', o.mapLayers, 0, 1024),
-    mapChannels: integer('--map-channels', o.mapChannels, 1, 1024),
+    zlibLevel: parseInteger('--zlib-level', o.zlibLevel, { min: 0, max: 9 }),
+    zlibSampleImages: parseInteger('--zlib-images', o.zlibImages, { min: 1 }),
+    maps: parseInteger('--maps', o.maps, { min: 0, max: 64 }),
+    mapLayers: parseInteger('--map-layers', o.mapLayers, { min: 0, max: 1024 }),
+    mapChannels: parseInteger('--map-channels', o.mapChannels, { min: 1, max: 1024 }),
     threads: o.threads,
     log: say,
   };
@@ -134,8 +118,8 @@ async function run(o: StudyCliOptions): Promise<void> {
         ...common,
         modelPath: o.tfjsModel,
         imagesDir: o.images,
-        batch: integer('--batch', o.batch ?? '16', 1, 65536),
-        maxImages: integer('--max-images', o.maxImages, 1),
+        batch: parseInteger('--batch', o.batch ?? '16', { min: 1, max: 65536 }),
+        maxImages: parseInteger('--max-images', o.maxImages, { min: 1 }),
         inputRange: range(o.inputRange),
       })
     ).results;
@@ -161,17 +145,20 @@ async function run(o: StudyCliOptions): Promise<void> {
           .map((m) => m.trim())
           .filter((m) => m !== ''),
         dataset: o.dataset,
-        steps: o.epochs === undefined ? integer('--steps', o.steps ?? '300', 1) : undefined,
-        epochs: o.epochs === undefined ? undefined : integer('--epochs', o.epochs, 1),
-        every: integer('--every', o.every, 1),
-        batch: integer('--batch', o.batch ?? '64', 1, 65536),
-        lr: real('--lr', o.lr, Number.MIN_VALUE),
+        steps:
+          o.epochs === undefined
+            ? parseInteger('--steps', o.steps ?? '300', { min: 1 })
+            : undefined,
+        epochs: o.epochs === undefined ? undefined : parseInteger('--epochs', o.epochs, { min: 1 }),
+        every: parseInteger('--every', o.every, { min: 1 }),
+        batch: parseInteger('--batch', o.batch ?? '64', { min: 1, max: 65536 }),
+        lr: parseNumber('--lr', o.lr, { min: 0, aboveMin: true }),
         lrSchedule: parseLrSchedule(o.lrSchedule),
-        warmup: integer('--warmup', o.warmup, 0),
-        momentum: real('--momentum', o.momentum, 0),
-        weightDecay: real('--weight-decay', o.weightDecay, 0),
-        seed: integer('--seed', o.seed, 0, 2 ** 32 - 1),
-        limit: o.limit === undefined ? undefined : integer('--limit', o.limit, 1),
+        warmup: parseInteger('--warmup', o.warmup, { min: 0 }),
+        momentum: parseNumber('--momentum', o.momentum, { min: 0 }),
+        weightDecay: parseNumber('--weight-decay', o.weightDecay, { min: 0 }),
+        seed: parseInteger('--seed', o.seed, { min: 0, max: 2 ** 32 - 1 }),
+        limit: o.limit === undefined ? undefined : parseInteger('--limit', o.limit, { min: 1 }),
         fresh: o.fresh ?? false,
         signal: controller.signal,
         progress: (model, total) =>

@@ -6,21 +6,20 @@
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { InputFileError, InvalidArgumentError } from '../../errors.js';
+import { formatBytes } from '../../io/sizes.js';
+import { parseInteger, parseNumber } from '../../io/numbers.js';
 import type { FitMode, Shape3 } from '../../data/fit.js';
 import { prepareDataset } from '../../data/prepare.js';
 import { DATASET_SPEC_HELP, loadRawDataset, parseDatasetSpec } from '../../data/source.js';
 import { initBackend, parseBackendName } from '../../nn/backend.js';
-import {
-  addMemoryOptions,
-  createMemoryStore,
-  type MemoryCliOptions,
-} from '../../memory/options.js';
+import { createMemoryStore, type MemoryCliOptions } from '../../memory/options.js';
 import { formatMemorySummary } from '../../memory/summary.js';
 import { getModel, listModels } from '../../nn/zoo/index.js';
 import { chooseInputShape } from '../../train/input-shape.js';
 import { parseLrSchedule } from '../../train/lr-schedule.js';
-import { formatBytes, formatSummary, percent, plural } from '../../train/summary-text.js';
+import { formatSummary, percent, plural } from '../../train/summary-text.js';
 import { train, type StepRecord } from '../../train/trainer.js';
+import { addMemoryOptions } from '../memory-options.js';
 import { createProgress } from '../progress.js';
 
 interface TrainCliOptions extends MemoryCliOptions {
@@ -46,31 +45,11 @@ interface TrainCliOptions extends MemoryCliOptions {
   quiet?: boolean;
 }
 
-function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = /^-?\d+$/.test(text.trim()) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new InvalidArgumentError(
-      `${flag} must be an integer from ${min} to ${max}, got '${text}'`,
-    );
-  }
-  return n;
-}
-
-function real(flag: string, text: string, positive: boolean): number {
-  const n = text.trim() === '' ? NaN : Number(text);
-  if (!Number.isFinite(n) || n < 0 || (positive && n === 0)) {
-    throw new InvalidArgumentError(
-      `${flag} must be a number ${positive ? '> 0' : '>= 0'}, got '${text}'`,
-    );
-  }
-  return n;
-}
-
 function shape(text: string): Shape3 {
   const parts = text.split(/[x,]/);
   if (parts.length !== 3)
     throw new InvalidArgumentError(`--input must be CxHxW, e.g. 3x32x32, got '${text}'`);
-  const [c, h, w] = parts.map((p) => integer('--input dimensions', p, 1, 65536));
+  const [c, h, w] = parts.map((p) => parseInteger('--input dimensions', p, { min: 1, max: 65536 }));
   if (c !== 1 && c !== 3) throw new InvalidArgumentError(`--input needs 1 or 3 channels, got ${c}`);
   return [c, h, w];
 }
@@ -82,23 +61,27 @@ function recent(records: readonly StepRecord[], n: number, f: (r: StepRecord) =>
 }
 
 async function run(o: TrainCliOptions): Promise<void> {
-  const batch = integer('--batch', o.batch, 1, 65536);
+  const batch = parseInteger('--batch', o.batch, { min: 1, max: 65536 });
   if (o.steps !== undefined && o.epochs !== undefined) {
     throw new InvalidArgumentError('give --steps or --epochs, not both');
   }
-  const steps = o.steps === undefined ? undefined : integer('--steps', o.steps, 1);
-  const epochs = o.steps === undefined ? integer('--epochs', o.epochs ?? '1', 1) : undefined;
-  const lr = real('--lr', o.lr, true);
+  const steps = o.steps === undefined ? undefined : parseInteger('--steps', o.steps, { min: 1 });
+  const epochs =
+    o.steps === undefined ? parseInteger('--epochs', o.epochs ?? '1', { min: 1 }) : undefined;
+  const lr = parseNumber('--lr', o.lr, { min: 0, aboveMin: true });
   const lrSchedule = parseLrSchedule(o.lrSchedule);
-  const warmupSteps = integer('--warmup', o.warmup, 0);
-  const momentum = real('--momentum', o.momentum, false);
-  const weightDecay = real('--weight-decay', o.weightDecay, false);
-  const seed = integer('--seed', o.seed, 0, 2 ** 32 - 1);
+  const warmupSteps = parseInteger('--warmup', o.warmup, { min: 0 });
+  const momentum = parseNumber('--momentum', o.momentum, { min: 0 });
+  const weightDecay = parseNumber('--weight-decay', o.weightDecay, { min: 0 });
+  const seed = parseInteger('--seed', o.seed, { min: 0, max: 2 ** 32 - 1 });
   const backend = parseBackendName(o.backend);
-  const limit = o.limit === undefined ? undefined : integer('--limit', o.limit, 1);
-  const testLimit = o.testLimit === undefined ? undefined : integer('--test-limit', o.testLimit, 1);
+  const limit = o.limit === undefined ? undefined : parseInteger('--limit', o.limit, { min: 1 });
+  const testLimit =
+    o.testLimit === undefined ? undefined : parseInteger('--test-limit', o.testLimit, { min: 1 });
   const evalBatch =
-    o.evalBatch === undefined ? undefined : integer('--eval-batch', o.evalBatch, 1, 65536);
+    o.evalBatch === undefined
+      ? undefined
+      : parseInteger('--eval-batch', o.evalBatch, { min: 1, max: 65536 });
   const requested = o.input === undefined ? undefined : shape(o.input);
   const source = parseDatasetSpec(o.dataset);
   if (!listModels().some((m) => m.name === o.model)) getModel(o.model); // throws the zoo's error listing the models

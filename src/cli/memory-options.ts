@@ -1,0 +1,50 @@
+/**
+ * The command-line definitions of the memory options that `cdma train`
+ * takes (--policy, --codec, --budget, --link, --host-store, --prefetch-ahead,
+ * --trace); src/memory/options.ts parses their values into a MemoryConfig.
+ */
+import { Option, type Command } from 'commander';
+import { CODEC_IDS } from '../codec/registry.js';
+import { LINK_CHOICES } from '../memory/link.js';
+import { POLICY_NAMES } from '../memory/policy.js';
+
+/** Adds the memory options to a command. */
+export function addMemoryOptions(cmd: Command, defaults: { policy?: string } = {}): Command {
+  return cmd
+    .addOption(
+      new Option(
+        '--policy <name>',
+        'what leaves the device: none (keep all, the oracle), all (every saved activation), ' +
+          'conv (inputs of convolutions), dyn (profile a step, then the fastest set that fits --budget)',
+      )
+        .choices([...POLICY_NAMES])
+        .default(defaults.policy ?? 'none'),
+    )
+    .option(
+      '--codec <id>',
+      `compression on the way out: ${CODEC_IDS.join(', ')} (none = vDNN, zvc = cDMA); ` +
+        'parameters as id:key=value,... e.g. zlib:level=1',
+      'zvc',
+    )
+    .option(
+      '--budget <bytes>',
+      'device-memory budget, e.g. 512MiB or 1.5GiB; training stops before the first step if the policy cannot fit',
+    )
+    .option(
+      '--link <link>',
+      `device-host link: ${LINK_CHOICES.join(', ')}; paper-scaled measures this machine and gives it ` +
+        "the paper's compute-to-PCIe ratio",
+      'unlimited',
+    )
+    .option(
+      '--host-store <dir>',
+      'where offloaded data lives: ram, or a directory for checksummed spill files',
+      'ram',
+    )
+    .option(
+      '--prefetch-ahead <n>',
+      'layers (with offloaded data) the backward pass prefetches ahead',
+      '1',
+    )
+    .option('--trace <file>', 'write a Chrome trace (compute and transfer lanes) for Perfetto');
+}
