@@ -9,6 +9,7 @@
  * (about 12 TFLOP/s fp32) against PCIe gen3 (12.8 GB/s achieved).
  */
 import { InvalidArgumentError } from '../errors.js';
+import { findLink, LINK_ALIASES, listLinks, type LinkSpec } from '../sim/links.js';
 
 export interface LinkModel {
   /** Canonical name, e.g. "pcie3", "2.5GBps", "paper-scaled". */
@@ -21,22 +22,38 @@ export interface LinkModel {
   readonly computeFlopsPerSecond?: number;
 }
 
+/** A preset of the link table (src/sim/links.ts) at its effective rate and latency. */
+function presetModel(spec: LinkSpec): LinkModel {
+  return {
+    name: spec.id,
+    bytesPerSecond: Math.round(spec.effectiveGBs * 1e9),
+    latencySeconds: spec.latencySeconds,
+  };
+}
+
+const UNLIMITED: LinkModel = { name: 'unlimited', bytesPerSecond: Infinity, latencySeconds: 0 };
+
+/**
+ * Named links: `unlimited` and every preset of the one link table
+ * (src/sim/links.ts, with sources), at its effective (achieved) bandwidth;
+ * aliases (nvlink = nvlink1) resolve through parseLink.
+ */
+export const LINK_PRESETS: Readonly<Record<string, LinkModel>> = Object.fromEntries([
+  ['unlimited', UNLIMITED],
+  ...listLinks().map((l) => [l.id, presetModel(l)] as const),
+]);
+
 /** The paper's GPU and link: Titan Xp fp32 peak and PCIe gen3 achieved bandwidth. */
 export const PAPER_GPU_FLOPS = 12e12;
-export const PAPER_LINK_BYTES_PER_SECOND = 12.8e9;
+export const PAPER_LINK_BYTES_PER_SECOND = LINK_PRESETS.pcie3.bytesPerSecond;
 
-/** Named links with their effective (achieved) bandwidth. */
-export const LINK_PRESETS: Readonly<Record<string, LinkModel>> = {
-  unlimited: { name: 'unlimited', bytesPerSecond: Infinity, latencySeconds: 0 },
-  // PCIe x16: 16 / 32 / 64 GB/s peak per direction, ~80% achieved by DMA.
-  pcie3: { name: 'pcie3', bytesPerSecond: 12.8e9, latencySeconds: 10e-6 },
-  pcie4: { name: 'pcie4', bytesPerSecond: 25.6e9, latencySeconds: 10e-6 },
-  pcie5: { name: 'pcie5', bytesPerSecond: 51.2e9, latencySeconds: 10e-6 },
-  // NVLink 1.0 to a host CPU (P100: 4 links, 80 GB/s peak), ~80% achieved.
-  nvlink: { name: 'nvlink', bytesPerSecond: 64e9, latencySeconds: 5e-6 },
-};
-
-export const LINK_CHOICES = [...Object.keys(LINK_PRESETS), '<N>GBps', '<N>MBps', 'paper-scaled'];
+export const LINK_CHOICES = [
+  ...Object.keys(LINK_PRESETS),
+  ...Object.keys(LINK_ALIASES),
+  '<N>GBps',
+  '<N>MBps',
+  'paper-scaled',
+];
 
 /** The link that gives `computeFlopsPerSecond` the paper's compute-to-bandwidth ratio. */
 export function paperScaledLink(computeFlopsPerSecond: number): LinkModel {
@@ -60,8 +77,9 @@ export function paperScaledLink(computeFlopsPerSecond: number): LinkModel {
  */
 export function parseLink(text: string, computeFlopsPerSecond?: number): LinkModel {
   const s = text.trim();
-  const preset = LINK_PRESETS[s.toLowerCase()];
-  if (preset) return preset;
+  if (s.toLowerCase() === 'unlimited') return UNLIMITED;
+  const spec = findLink(s);
+  if (spec) return LINK_PRESETS[spec.id];
   if (s.toLowerCase() === 'paper-scaled') {
     if (computeFlopsPerSecond === undefined) {
       throw new InvalidArgumentError(

@@ -62,3 +62,23 @@ test('bandwidth formatting', () => {
   assert.equal(formatBandwidth(parseLink('21.3MBps')), '21.3 MB/s');
   assert.equal(formatBandwidth(LINK_PRESETS.unlimited), 'unlimited');
 });
+
+test('--link reads the one link table of the performance model, with its sources', async () => {
+  const { getLink, listLinks } = await import('../../src/sim/links.js');
+  for (const spec of listLinks()) {
+    const l = parseLink(spec.id);
+    assert.equal(l.name, spec.id);
+    assert.equal(l.bytesPerSecond, Math.round(spec.effectiveGBs * 1e9), spec.id);
+    assert.equal(l.latencySeconds, spec.latencySeconds);
+    assert.ok(spec.source.length > 0);
+    assert.equal(LINK_PRESETS[spec.id], l);
+  }
+  // nvlink is an alias of NVLink 1 (4 x 20 GB/s, 90% achieved), in both.
+  assert.equal(parseLink('nvlink').name, 'nvlink1');
+  assert.equal(parseLink('NVLink').bytesPerSecond, 72e9);
+  assert.equal(getLink('nvlink').id, 'nvlink1');
+  assert.equal(parseLink('nvlink-c2c').bytesPerSecond, 405e9);
+  assert.equal(PAPER_LINK_BYTES_PER_SECOND, 12.8e9);
+  assert.throws(() => parseLink('pcie6'), /unknown link 'pcie6': use one of unlimited, pcie3/);
+  assert.throws(() => getLink('pcie6'), /unknown link 'pcie6'/);
+});

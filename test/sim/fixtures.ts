@@ -64,6 +64,7 @@ export function link(bytesPerSec: number): LinkSpec {
     name: 'test link',
     peakGBs: bytesPerSec / 1e9,
     effectiveGBs: bytesPerSec / 1e9,
+    latencySeconds: 0,
     source: 'test',
   };
 }
