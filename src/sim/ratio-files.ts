@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InputFileError } from '../errors.js';
-import type { SimCodec } from './ratios.js';
+import type { BuiltinCodecId } from '../codec/codec.js';
 
 export type SimLayout = 'nchw' | 'nhwc' | 'chwn';
 export const SIM_LAYOUTS: readonly SimLayout[] = ['nchw', 'nhwc', 'chwn'];
@@ -17,7 +17,9 @@ export interface MeasuredTensor {
   readonly role: 'output' | 'mask';
   readonly density: number;
   /** ratios[codec][layout], only those present and positive. */
-  readonly ratios: Partial<Record<Exclude<SimCodec, 'none'>, Partial<Record<SimLayout, number>>>>;
+  readonly ratios: Partial<
+    Record<Exclude<BuiltinCodecId, 'none'>, Partial<Record<SimLayout, number>>>
+  >;
 }
 
 export interface MeasuredModel {

@@ -6,7 +6,8 @@
 import type { ModelAnalysis } from '../nn/shapes.js';
 import { InvalidArgumentError } from '../errors.js';
 import { measuredKey, type MeasuredModel, type RatioTable, type SimLayout } from './ratio-files.js';
-import { ratioFromDensity, rleRatio, zvcRatio, type SimCodec } from './ratios.js';
+import type { BuiltinCodecId } from '../codec/codec.js';
+import { ratioFromDensity, rleRatio, zvcRatio } from './ratios.js';
 import { maskDensity, type SimTensor } from './tensors.js';
 
 export type RatioSource =
@@ -31,7 +32,7 @@ export interface ResolvedRatios {
 }
 
 export interface RatioRequest {
-  readonly codec: SimCodec;
+  readonly codec: BuiltinCodecId;
   readonly elementBytes: 2 | 4;
   readonly layout: SimLayout;
   readonly batch: number;

@@ -4,18 +4,20 @@
  * stated i.i.d. model; zlib has no closed form in density and needs measured
  * ratios (a study results.json or a table, see ratio-files.ts).
  */
+import { DTYPE_BYTES, type BuiltinCodecId, type DType } from '../codec/codec.js';
 import { InvalidArgumentError } from '../errors.js';
 
-export type SimCodec = 'none' | 'zvc' | 'rle' | 'zlib';
-export const SIM_CODECS: readonly SimCodec[] = ['none', 'zvc', 'rle', 'zlib'];
-
-export type SimDType = 'float32' | 'float16' | 'bfloat16';
-export const SIM_DTYPES: readonly SimDType[] = ['float32', 'float16', 'bfloat16'];
-export const SIM_DTYPE_BYTES: Readonly<Record<SimDType, 2 | 4>> = {
-  float32: 4,
-  float16: 2,
-  bfloat16: 2,
+/** How the simulator gets each built-in codec's ratio (the codec ids and dtypes are src/codec's). */
+const RATIO_MODELS: Readonly<Record<BuiltinCodecId, string>> = {
+  none: 'ratio 1',
+  zvc: 'exact from the density',
+  rle: 'i.i.d. model from the density',
+  zlib: 'measured ratios only',
 };
+/** The codecs the simulator models: cdma's built-in ones. */
+export const SIM_CODECS = Object.keys(RATIO_MODELS) as readonly BuiltinCodecId[];
+/** Activation element types: the codec's dtypes. */
+export const SIM_DTYPES = Object.keys(DTYPE_BYTES) as readonly DType[];
 
 /** Bytes of one zero-run token in the RLE model (a 16-bit run length). */
 export const RLE_RUN_TOKEN_BYTES = 2;
@@ -71,7 +73,7 @@ export function rleRatio(
  * it has no closed form in density (pass measured ratios instead).
  */
 export function ratioFromDensity(
-  codec: SimCodec,
+  codec: BuiltinCodecId,
   density: number,
   n: number,
   elementBytes: 2 | 4,

@@ -13,7 +13,7 @@ import { networkWideBytes, peakMemory, type MemoryResult } from './memory.js';
 import type { Profile } from './profile.js';
 import type { SimLayout } from './ratio-files.js';
 import { resolveRatios, type RatioSource, type TensorRatio } from './ratio-source.js';
-import { SIM_DTYPE_BYTES, type SimCodec, type SimDType } from './ratios.js';
+import { DTYPE_BYTES, type BuiltinCodecId, type DType } from '../codec/codec.js';
 import { layerTimes, type LayerTime } from './roofline.js';
 import { offloadedBy, runSchedule, type Policy, type ScheduleResult } from './schedule.js';
 import { simTensors, type SimTensor } from './tensors.js';
@@ -26,8 +26,8 @@ export interface SimConfig {
   readonly link: LinkSpec;
   /** Policy of the vDNN and cDMA runs ('none' makes both equal to the oracle). */
   readonly policy: Policy;
-  readonly codec: SimCodec;
-  readonly dtype: SimDType;
+  readonly codec: BuiltinCodecId;
+  readonly dtype: DType;
   readonly layout?: SimLayout;
   readonly ratios: RatioSource;
   readonly profile?: Profile;
@@ -54,8 +54,8 @@ export interface SimResult {
   readonly gpu: GpuSpec;
   readonly link: LinkSpec;
   readonly policy: Policy;
-  readonly codec: SimCodec;
-  readonly dtype: SimDType;
+  readonly codec: BuiltinCodecId;
+  readonly dtype: DType;
   readonly engine: EngineSpec;
   readonly times: readonly LayerTime[];
   readonly tensors: readonly SimTensor[];
@@ -100,7 +100,7 @@ export function simulate(c: SimConfig): SimResult {
   const analysis = isAnalysis(c.model) ? c.model : analyzeModel(c.model);
   const plan = ModelPlan.fromAnalysis(analysis);
   const tensors = simTensors(plan);
-  const e = SIM_DTYPE_BYTES[c.dtype];
+  const e = DTYPE_BYTES[c.dtype];
   const times = layerTimes({
     analysis,
     batch: c.batch,

@@ -11,7 +11,7 @@ import type { LinkSpec } from './links.js';
 import type { Profile } from './profile.js';
 import type { SimLayout } from './ratio-files.js';
 import type { RatioSource } from './ratio-source.js';
-import type { SimCodec, SimDType } from './ratios.js';
+import type { BuiltinCodecId, DType } from '../codec/codec.js';
 import type { Policy } from './schedule.js';
 import { simulate } from './simulate.js';
 
@@ -20,8 +20,8 @@ export interface SweepSpec {
   readonly batch: number;
   readonly gpus: readonly GpuSpec[];
   readonly links: readonly LinkSpec[];
-  readonly codecs: readonly SimCodec[];
-  readonly dtypes: readonly SimDType[];
+  readonly codecs: readonly BuiltinCodecId[];
+  readonly dtypes: readonly DType[];
   readonly policy: Policy;
   /** Post-ReLU densities; ignored when `measured` is given. */
   readonly densities: readonly number[];
@@ -40,8 +40,8 @@ export interface SweepRow {
   readonly batch: number;
   readonly gpu: string;
   readonly link: string;
-  readonly codec: SimCodec;
-  readonly dtype: SimDType;
+  readonly codec: BuiltinCodecId;
+  readonly dtype: DType;
   /** Post-ReLU density, or the measured source's label. */
   readonly density: number | string;
   readonly oracleMs: number;
