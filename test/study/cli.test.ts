@@ -165,7 +165,7 @@ test('bad study options fail with one line and a non-zero exit', async () => {
     [['--models', 'lenet'], /cdma: unknown network 'lenet' for --models; use some of: alexnet/],
     [['--steps', '3', '--epochs', '1'], /cdma: give --steps or --epochs, not both/],
     [['--tfjs-model', 'm.json'], /cdma: --tfjs-model and --images go together/],
-    [['--every', '0'], /cdma: --every must be an integer from 1/],
+    [['--every', '0'], /cdma: --every must be an integer >= 1, got '0'/],
     [['--report-only'], /cdma: cannot read .*results\.json/],
   ] as const) {
     const r = await cdmaHere(['study', '--out', out, '--quiet', ...args]);

@@ -54,7 +54,13 @@ interface StudyCliOptions {
 }
 
 function range(text: string): [number, number] {
-  const parts = text.split(',').map((p) => Number(p.trim()));
+  const parts = text.split(',').map((p) => {
+    try {
+      return parseNumber('--input-range', p);
+    } catch {
+      return NaN;
+    }
+  });
   if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[0] === parts[1]) {
     throw new InvalidArgumentError(
       `--input-range must be LO,HI (two different numbers), got '${text}'`,
