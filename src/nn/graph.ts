@@ -4,6 +4,7 @@
  * layers need a backward pass (they hold parameters or depend on a layer
  * that does), and which weights feed a ReLU (He init) or not (Glorot).
  */
+import { layerKind } from './layers/registry.js';
 import type { ModelSpec } from './spec.js';
 
 export interface Graph {
@@ -33,7 +34,7 @@ export function buildGraph(spec: ModelSpec): Graph {
   inputs.forEach((ins, i) => ins.forEach((j) => consumers[j].push(i)));
   const needsBackward: boolean[] = [];
   spec.layers.forEach((l, i) => {
-    const hasParams = l.kind === 'conv2d' || l.kind === 'dense' || l.kind === 'batchnorm';
+    const hasParams = layerKind(l.kind, l.name).hasParams;
     needsBackward.push(
       l.kind !== 'input' && (hasParams || inputs[i].some((j) => needsBackward[j])),
     );

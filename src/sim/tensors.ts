@@ -4,6 +4,7 @@
  * model adds to each: where vDNN's offload overlaps the forward pass, when
  * the backward pass needs it, how sparse it is.
  */
+import { layerKind } from '../nn/layers/registry.js';
 import type { ModelAnalysis } from '../nn/shapes.js';
 import type { LayerSpec } from '../nn/spec.js';
 import type { Graph, ModelPlan, SavedBuffer } from '../plan/index.js';
@@ -22,36 +23,19 @@ export interface SimTensor extends SavedBuffer {
 }
 
 /**
- * Density of a layer's output relative to the post-ReLU density: ReLU outputs
- * are 1x; layers that keep zeros where their inputs are zero and whose inputs
- * are all post-ReLU inherit it (max/avg pooling, LRN, concat, flatten, global
- * pooling: an approximation, pooling raises density a little); dropout
- * multiplies by its keep probability; everything else (the image, conv,
- * dense, batchnorm, add outputs) is dense: 0.
+ * Density of each layer's output relative to the post-ReLU density (0 for
+ * dense), by its kind's density rule (src/nn/layers: LayerDescriptor.density)
+ * from its inputs' factors: ReLU outputs are 1x; layers that keep zeros where
+ * their inputs are zero and whose inputs are all post-ReLU inherit it (max/avg
+ * pooling, LRN, concat, flatten, global pooling: an approximation, pooling
+ * raises density a little); dropout multiplies by its keep probability;
+ * everything else (the image, conv, dense, batchnorm, add outputs) is dense.
  */
 function sparseFactors(a: ModelAnalysis, g: Graph): number[] {
   const f: number[] = [];
   a.spec.layers.forEach((l: LayerSpec, i) => {
     const ins = g.inputs[i].map((j) => f[j]);
-    const allSparse = ins.length > 0 && ins.every((x) => x > 0);
-    switch (l.kind) {
-      case 'relu':
-        f[i] = 1;
-        break;
-      case 'maxpool':
-      case 'avgpool':
-      case 'lrn':
-      case 'concat':
-      case 'flatten':
-      case 'globalavgpool':
-        f[i] = allSparse ? Math.max(...ins) : 0;
-        break;
-      case 'dropout':
-        f[i] = allSparse ? ins[0] * (1 - l.rate) : 0;
-        break;
-      default:
-        f[i] = 0;
-    }
+    f[i] = layerKind(l.kind, l.name).density(l, ins);
   });
   return f;
 }

@@ -3,8 +3,10 @@ import * as tf from '@tensorflow/tfjs';
 import { share } from '../share.js';
 import type { AddSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
+import { denseOutput, type LayerCosts, type LayerDescriptor, type Shape } from './kind.js';
+import { fail, product } from './rules.js';
 
-export function createAdd(spec: AddSpec, setup: LayerSetup): Layer {
+function createAdd(spec: AddSpec, setup: LayerSetup): Layer {
   return {
     spec,
     params: [],
@@ -22,3 +24,34 @@ export function createAdd(spec: AddSpec, setup: LayerSetup): Layer {
     },
   };
 }
+
+/** Inputs have identical shapes; one addition per element per extra input. */
+function analyze(l: AddSpec, xs: readonly Shape[]): LayerCosts {
+  const first = xs[0];
+  for (const s of xs) {
+    if (s.length !== first.length || s.some((d, i) => d !== first[i])) {
+      fail(
+        l.name,
+        `inputs must have identical shapes, got ${xs.map((t) => `[${t.join(',')}]`).join(' ')}`,
+      );
+    }
+  }
+  return {
+    outputShape: first,
+    params: 0,
+    forwardFlops: (xs.length - 1) * product(first),
+    paramGradFlops: 0,
+    inputGradFlops: 0,
+  };
+}
+
+export const addKind: LayerDescriptor<AddSpec> = {
+  kind: 'add',
+  arity: [2, Infinity],
+  saves: [],
+  hasParams: false,
+  view: false,
+  analyze,
+  density: denseOutput,
+  create: createAdd,
+};

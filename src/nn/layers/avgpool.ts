@@ -11,6 +11,8 @@ import { AVG_POOL_GRAD_FROM_SHAPE } from '../kernels/AvgPoolGradFromShape.js';
 import type { PoolSpec } from '../spec.js';
 import { explicitPad } from './conv-attrs.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
+import { inheritDensity, type LayerDescriptor } from './kind.js';
+import { poolCosts } from './pool-shape.js';
 
 /** Input elements covered by each window along one axis. */
 function coverage(size: number, out: number, k: number, s: number, before: number): number[] {
@@ -22,7 +24,7 @@ function coverage(size: number, out: number, k: number, s: number, before: numbe
   return c;
 }
 
-export function createAvgpool(spec: PoolSpec, setup: LayerSetup): Layer {
+function createAvgpool(spec: PoolSpec, setup: LayerSetup): Layer {
   const pad = explicitPad(spec.pad);
   const [kh, kw] = spec.kernel;
   const filterSize: [number, number] = [kh, kw];
@@ -67,3 +69,14 @@ export function createAvgpool(spec: PoolSpec, setup: LayerSetup): Layer {
     },
   };
 }
+
+export const avgpoolKind: LayerDescriptor<PoolSpec> = {
+  kind: 'avgpool',
+  arity: [1, 1],
+  saves: [],
+  hasParams: false,
+  view: false,
+  analyze: (l, xs) => poolCosts(l, xs[0]),
+  density: inheritDensity,
+  create: createAvgpool,
+};

@@ -12,8 +12,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { BatchNormSpec } from '../spec.js';
 import { tidyBackward } from './layer.js';
 import type { BackwardArgs, BackwardResult, ForwardContext, Layer, LayerSetup } from './layer.js';
+import { denseOutput, type LayerCosts, type LayerDescriptor, type Shape } from './kind.js';
+import { fail, product } from './rules.js';
 
-export function createBatchnorm(spec: BatchNormSpec, setup: LayerSetup): Layer {
+function createBatchnorm(spec: BatchNormSpec, setup: LayerSetup): Layer {
   const shape = setup.inputShapes[0];
   const c = shape[shape.length - 1];
   const axes = shape.length === 3 ? [0, 1, 2] : [0];
@@ -72,3 +74,37 @@ export function createBatchnorm(spec: BatchNormSpec, setup: LayerSetup): Layer {
     },
   };
 }
+
+function analyze(l: BatchNormSpec, inputs: readonly Shape[]): LayerCosts {
+  const x = inputs[0];
+  if (x.length !== 1 && x.length !== 3) {
+    fail(l.name, `needs a [C,H,W] or [C] input, got [${x.join(',')}]`);
+  }
+  if (!(Number.isFinite(l.epsilon) && l.epsilon > 0)) {
+    fail(l.name, `epsilon must be a positive number, got ${l.epsilon}`);
+  }
+  if (!(Number.isFinite(l.momentum) && l.momentum >= 0 && l.momentum <= 1)) {
+    fail(l.name, `momentum must be in [0, 1], got ${l.momentum}`);
+  }
+  const n = product(x);
+  return {
+    outputShape: x,
+    params: 2 * x[0],
+    // mean (1), variance (2), normalise (2), scale and shift (2)
+    forwardFlops: 7 * n,
+    // dgamma, dbeta (4); dx from the saved input and the batch statistics (8)
+    paramGradFlops: 4 * n,
+    inputGradFlops: 8 * n,
+  };
+}
+
+export const batchnormKind: LayerDescriptor<BatchNormSpec> = {
+  kind: 'batchnorm',
+  arity: [1, 1],
+  saves: ['input'],
+  hasParams: true,
+  view: false,
+  analyze,
+  density: denseOutput,
+  create: createBatchnorm,
+};

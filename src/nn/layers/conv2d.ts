@@ -10,8 +10,10 @@ import type { Conv2dSpec } from '../spec.js';
 import { explicitPad, type ExplicitPad } from './conv-attrs.js';
 import { tidyBackward } from './layer.js';
 import type { BackwardArgs, BackwardResult, ForwardResult, Layer, LayerSetup } from './layer.js';
+import { denseOutput, type LayerCosts, type LayerDescriptor, type Shape } from './kind.js';
+import { checkPad, checkPair, fail, featureMap, isPosInt, windowOut } from './rules.js';
 
-export function createConv2d(spec: Conv2dSpec, setup: LayerSetup): Layer {
+function createConv2d(spec: Conv2dSpec, setup: LayerSetup): Layer {
   const cin = setup.inputShapes[0][2];
   const g = spec.groups;
   const [kh, kw] = spec.kernel;
@@ -118,3 +120,45 @@ function inputGrad(
       { strides, pad, dataFormat: 'NHWC', dimRoundingMode: 'floor', inputShape: [...inputShape] },
     ) as tf.Tensor;
 }
+
+function analyze(l: Conv2dSpec, inputs: readonly Shape[]): LayerCosts {
+  const [c, h, w] = featureMap(l.name, inputs[0]);
+  if (!isPosInt(l.filters)) fail(l.name, `filters must be a positive integer, got ${l.filters}`);
+  checkPair(l.name, 'kernel', l.kernel);
+  checkPair(l.name, 'stride', l.stride);
+  checkPad(l.name, l.pad);
+  if (!isPosInt(l.groups)) fail(l.name, `groups must be a positive integer, got ${l.groups}`);
+  if (c % l.groups !== 0 || l.filters % l.groups !== 0) {
+    fail(
+      l.name,
+      `groups ${l.groups} must divide both input channels ${c} and filters ${l.filters}`,
+    );
+  }
+  const [kh, kw] = l.kernel;
+  const [sh, sw] = l.stride;
+  const [pt, pb, pl, pr] = l.pad;
+  const oh = windowOut(l.name, h, kh, sh, pt, pb);
+  const ow = windowOut(l.name, w, kw, sw, pl, pr);
+  const out = l.filters * oh * ow;
+  const fanIn = (c / l.groups) * kh * kw;
+  const macs = out * fanIn;
+  const bias = l.bias ? out : 0;
+  return {
+    outputShape: [l.filters, oh, ow],
+    params: l.filters * fanIn + (l.bias ? l.filters : 0),
+    forwardFlops: 2 * macs + bias,
+    paramGradFlops: 2 * macs + bias,
+    inputGradFlops: 2 * macs,
+  };
+}
+
+export const conv2dKind: LayerDescriptor<Conv2dSpec> = {
+  kind: 'conv2d',
+  arity: [1, 1],
+  saves: ['input'],
+  hasParams: true,
+  view: false,
+  analyze,
+  density: denseOutput,
+  create: createConv2d,
+};

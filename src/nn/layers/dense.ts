@@ -8,8 +8,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { DenseSpec } from '../spec.js';
 import { tidyBackward } from './layer.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
+import { denseOutput, type LayerCosts, type LayerDescriptor, type Shape } from './kind.js';
+import { fail, isPosInt } from './rules.js';
 
-export function createDense(spec: DenseSpec, setup: LayerSetup): Layer {
+function createDense(spec: DenseSpec, setup: LayerSetup): Layer {
   const fanIn = setup.inputShapes[0].reduce((a, b) => a * b, 1);
   const weight = setup.makeParam(
     `${spec.name}/weight`,
@@ -45,3 +47,31 @@ export function createDense(spec: DenseSpec, setup: LayerSetup): Layer {
     },
   };
 }
+
+function analyze(l: DenseSpec, inputs: readonly Shape[]): LayerCosts {
+  const x = inputs[0];
+  if (x.length !== 1) {
+    fail(l.name, `needs a [features] input, got [${x.join(',')}]; add a flatten layer before it`);
+  }
+  if (!isPosInt(l.units)) fail(l.name, `units must be a positive integer, got ${l.units}`);
+  const macs = x[0] * l.units;
+  const bias = l.bias ? l.units : 0;
+  return {
+    outputShape: [l.units],
+    params: macs + bias,
+    forwardFlops: 2 * macs + bias,
+    paramGradFlops: 2 * macs + bias,
+    inputGradFlops: 2 * macs,
+  };
+}
+
+export const denseKind: LayerDescriptor<DenseSpec> = {
+  kind: 'dense',
+  arity: [1, 1],
+  saves: ['input'],
+  hasParams: true,
+  view: false,
+  analyze,
+  density: denseOutput,
+  create: createDense,
+};

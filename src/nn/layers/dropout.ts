@@ -10,6 +10,8 @@ import { hashString, lowbias32, streamKey, uniform01 } from '../prng.js';
 import { share } from '../share.js';
 import type { DropoutSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, ForwardContext, Layer, LayerSetup } from './layer.js';
+import { allSparse, type LayerDescriptor } from './kind.js';
+import { elementwise, fail } from './rules.js';
 
 export function dropoutMask(
   seed: number,
@@ -25,7 +27,7 @@ export function dropoutMask(
   return mask;
 }
 
-export function createDropout(spec: DropoutSpec, setup: LayerSetup): Layer {
+function createDropout(spec: DropoutSpec, setup: LayerSetup): Layer {
   return {
     spec,
     params: [],
@@ -45,3 +47,21 @@ export function createDropout(spec: DropoutSpec, setup: LayerSetup): Layer {
     },
   };
 }
+
+export const dropoutKind: LayerDescriptor<DropoutSpec> = {
+  kind: 'dropout',
+  arity: [1, 1],
+  saves: ['mask'],
+  hasParams: false,
+  view: false,
+  analyze(l, xs) {
+    if (!(Number.isFinite(l.rate) && l.rate >= 0 && l.rate < 1)) {
+      fail(l.name, `rate must be in [0, 1), got ${l.rate}`);
+    }
+    // Draw and compare for the mask, multiply by mask/(1-rate); backward multiplies.
+    return elementwise(xs[0], 3, 1);
+  },
+  // Dropped elements are zeros too: the density scales by the keep probability.
+  density: (l, ins) => (allSparse(ins) ? ins[0] * (1 - l.rate) : 0),
+  create: createDropout,
+};

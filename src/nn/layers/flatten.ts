@@ -2,8 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FlattenSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
+import { inheritDensity, type LayerDescriptor } from './kind.js';
+import { elementwise, product } from './rules.js';
 
-export function createFlatten(spec: FlattenSpec, setup: LayerSetup): Layer {
+function createFlatten(spec: FlattenSpec, setup: LayerSetup): Layer {
   const inShape = setup.inputShapes[0];
   return {
     spec,
@@ -17,3 +19,14 @@ export function createFlatten(spec: FlattenSpec, setup: LayerSetup): Layer {
     },
   };
 }
+
+export const flattenKind: LayerDescriptor<FlattenSpec> = {
+  kind: 'flatten',
+  arity: [1, 1],
+  saves: [],
+  hasParams: false,
+  view: true,
+  analyze: (_l, xs) => ({ ...elementwise(xs[0], 0, 0), outputShape: [product(xs[0])] }),
+  density: inheritDensity,
+  create: createFlatten,
+};

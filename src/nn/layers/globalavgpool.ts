@@ -2,8 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GlobalAvgPoolSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
+import { inheritDensity, type LayerDescriptor } from './kind.js';
+import { featureMap, product } from './rules.js';
 
-export function createGlobalAvgpool(spec: GlobalAvgPoolSpec, setup: LayerSetup): Layer {
+function createGlobalAvgpool(spec: GlobalAvgPoolSpec, setup: LayerSetup): Layer {
   const [h, w, c] = setup.inputShapes[0];
   return {
     spec,
@@ -20,3 +22,18 @@ export function createGlobalAvgpool(spec: GlobalAvgPoolSpec, setup: LayerSetup):
     },
   };
 }
+
+export const globalAvgpoolKind: LayerDescriptor<GlobalAvgPoolSpec> = {
+  kind: 'globalavgpool',
+  arity: [1, 1],
+  saves: [],
+  hasParams: false,
+  view: false,
+  analyze(l, xs) {
+    const [c] = featureMap(l.name, xs[0]);
+    const n = product(xs[0]);
+    return { outputShape: [c], params: 0, forwardFlops: n, paramGradFlops: 0, inputGradFlops: n };
+  },
+  density: inheritDensity,
+  create: createGlobalAvgpool,
+};

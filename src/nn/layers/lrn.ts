@@ -7,8 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LrnSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
+import { inheritDensity, type LayerCosts, type LayerDescriptor, type Shape } from './kind.js';
+import { fail, featureMap, isPosInt, product } from './rules.js';
 
-export function createLrn(spec: LrnSpec, setup: LayerSetup): Layer {
+function createLrn(spec: LrnSpec, setup: LayerSetup): Layer {
   const attrs = {
     depthRadius: (spec.size - 1) / 2,
     bias: spec.k,
@@ -35,3 +37,40 @@ export function createLrn(spec: LrnSpec, setup: LayerSetup): Layer {
     },
   };
 }
+
+function analyze(l: LrnSpec, inputs: readonly Shape[]): LayerCosts {
+  const x = inputs[0];
+  featureMap(l.name, x);
+  if (!isPosInt(l.size) || l.size % 2 === 0) {
+    fail(l.name, `size must be a positive odd integer, got ${l.size}`);
+  }
+  for (const [k, v] of [
+    ['alpha', l.alpha],
+    ['beta', l.beta],
+    ['k', l.k],
+  ] as const) {
+    if (!Number.isFinite(v) || v < 0) fail(l.name, `${k} must be a finite number >= 0, got ${v}`);
+  }
+  const n = product(x);
+  // Window sum of squares (size multiply-adds), scale and offset (2), power and divide (2).
+  const fwd = n * (2 * l.size + 4);
+  return {
+    outputShape: x,
+    params: 0,
+    forwardFlops: fwd,
+    paramGradFlops: 0,
+    // A second window sum over y*dy/scale plus the element-wise terms.
+    inputGradFlops: n * (2 * l.size + 6),
+  };
+}
+
+export const lrnKind: LayerDescriptor<LrnSpec> = {
+  kind: 'lrn',
+  arity: [1, 1],
+  saves: ['input', 'output'],
+  hasParams: false,
+  view: false,
+  analyze,
+  density: inheritDensity,
+  create: createLrn,
+};

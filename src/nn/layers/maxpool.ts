@@ -7,8 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { PoolSpec } from '../spec.js';
 import { explicitPad } from './conv-attrs.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
+import { inheritDensity, type LayerDescriptor } from './kind.js';
+import { poolCosts } from './pool-shape.js';
 
-export function createMaxpool(spec: PoolSpec, setup: LayerSetup): Layer {
+function createMaxpool(spec: PoolSpec, setup: LayerSetup): Layer {
   const pad = explicitPad(spec.pad);
   const filterSize: [number, number] = [spec.kernel[0], spec.kernel[1]];
   const strides: [number, number] = [spec.stride[0], spec.stride[1]];
@@ -40,3 +42,14 @@ export function createMaxpool(spec: PoolSpec, setup: LayerSetup): Layer {
     },
   };
 }
+
+export const maxpoolKind: LayerDescriptor<PoolSpec> = {
+  kind: 'maxpool',
+  arity: [1, 1],
+  saves: ['input', 'output'],
+  hasParams: false,
+  view: false,
+  analyze: (l, xs) => poolCosts(l, xs[0]),
+  density: inheritDensity,
+  create: createMaxpool,
+};

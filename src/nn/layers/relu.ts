@@ -2,8 +2,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ReluSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
+import { sparseSource, type LayerDescriptor } from './kind.js';
+import { elementwise } from './rules.js';
 
-export function createRelu(spec: ReluSpec, setup: LayerSetup): Layer {
+function createRelu(spec: ReluSpec, setup: LayerSetup): Layer {
   return {
     spec,
     params: [],
@@ -17,3 +19,14 @@ export function createRelu(spec: ReluSpec, setup: LayerSetup): Layer {
     },
   };
 }
+
+export const reluKind: LayerDescriptor<ReluSpec> = {
+  kind: 'relu',
+  arity: [1, 1],
+  saves: ['output'],
+  hasParams: false,
+  view: false,
+  analyze: (_l, xs) => elementwise(xs[0], 1, 1),
+  density: sparseSource,
+  create: createRelu,
+};

@@ -7,8 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SoftmaxCrossEntropySpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, ForwardContext, Layer, LayerSetup } from './layer.js';
+import { denseOutput, type LayerDescriptor } from './kind.js';
+import { elementwise, fail } from './rules.js';
 
-export function createSoftmaxCe(spec: SoftmaxCrossEntropySpec, setup: LayerSetup): Layer {
+function createSoftmaxCe(spec: SoftmaxCrossEntropySpec, setup: LayerSetup): Layer {
   const k = setup.outputShape[0];
   return {
     spec,
@@ -34,3 +36,21 @@ export function createSoftmaxCe(spec: SoftmaxCrossEntropySpec, setup: LayerSetup
     },
   };
 }
+
+export const softmaxCeKind: LayerDescriptor<SoftmaxCrossEntropySpec> = {
+  kind: 'softmax_ce',
+  arity: [1, 1],
+  saves: ['output'],
+  hasParams: false,
+  view: false,
+  analyze(l, xs, numClasses) {
+    const x = xs[0];
+    if (x.length !== 1 || x[0] !== numClasses) {
+      fail(l.name, `needs a [${numClasses}] logits input (numClasses), got [${x.join(',')}]`);
+    }
+    // max, subtract, exp, sum, divide; log of the label's probability
+    return { ...elementwise(x, 5, 1), forwardFlops: 5 * x[0] + 1 };
+  },
+  density: denseOutput,
+  create: createSoftmaxCe,
+};
