@@ -99,14 +99,14 @@ function cdmaAverages(gpu: string): {
   };
 }
 
-test('cDMA paper (arXiv): at 2.6x on PCIe gen3 a Titan X gains +32% over vDNN on average (within +-50% relative)', () => {
+test('cDMA paper (arXiv): at 2.6x on PCIe gen3 a Titan X gains +32% over vDNN on average (model in [22%, 44%])', () => {
   const { improvement, vdnnLoss, results } = cdmaAverages('titanx');
   assert.ok(
-    improvement >= 0.16 && improvement <= 0.48,
+    improvement >= 0.22 && improvement <= 0.44,
     `average improvement ${(improvement * 100).toFixed(1)}%`,
   );
-  // vDNN's own overhead, reported as 31% on average: same tolerance.
-  assert.ok(vdnnLoss >= 0.155 && vdnnLoss <= 0.465, `vDNN loss ${(vdnnLoss * 100).toFixed(1)}%`);
+  // vDNN's own overhead, reported as 31% on average: the same inputs move it less.
+  assert.ok(vdnnLoss >= 0.24 && vdnnLoss <= 0.4, `vDNN loss ${(vdnnLoss * 100).toFixed(1)}%`);
   for (const r of results) {
     assert.ok(r.improvement >= 0, r.model);
     assert.ok(r.cdma.normalized <= 1 + 1e-12, r.model);
@@ -115,11 +115,11 @@ test('cDMA paper (arXiv): at 2.6x on PCIe gen3 a Titan X gains +32% over vDNN on
   }
 });
 
-test('cDMA paper (HPCA): on the faster Titan Xp the gain is larger, +53% on average (within +-50% relative)', () => {
+test('cDMA paper (HPCA): on the faster Titan Xp the gain is larger, +53% on average (model in [41%, 70%])', () => {
   const xp = cdmaAverages('titanxp').improvement;
   const x = cdmaAverages('titanx').improvement;
   assert.ok(xp > x);
-  assert.ok(xp >= 0.265 && xp <= 0.795, `average improvement ${(xp * 100).toFixed(1)}%`);
+  assert.ok(xp >= 0.41 && xp <= 0.7, `average improvement ${(xp * 100).toFixed(1)}%`);
 });
 
 test('beyond the paper: faster links shrink the gain, 16-bit activations and faster GPUs grow it', () => {
