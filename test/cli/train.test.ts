@@ -1,29 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCliProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function cdma(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { env: { ...process.env, CI: 'true' } },
-      (err, stdout, stderr) => {
-        const code = err === null ? 0 : typeof err.code === 'number' ? err.code : -1;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cdma = (args: string[]) => runCliProcess(args);
 
 test('cdma train refuses bad input with one line on stderr and a non-zero exit', async () => {
   const missing = join(tmpdir(), 'cdma-no-such-dataset-dir');
@@ -58,15 +41,14 @@ test('cdma train refuses bad input with one line on stderr and a non-zero exit',
   runs.forEach((r, i) => {
     const [args, re] = cases[i];
     assert.equal(r.code, 1, `${args.join(' ')}: exit code`);
-    assert.match(r.stderr, re, args.join(' '));
-    assert.equal(r.stderr.trimEnd().split('\n').length, 1, `one line: ${r.stderr}`);
-    assert.equal(r.stdout, '');
+    assert.match(r.err, re, args.join(' '));
+    assert.equal(r.err.trimEnd().split('\n').length, 1, `one line: ${r.err}`);
+    assert.equal(r.out, '');
   });
 });
 
 test('cdma train runs a short job, prints the summary and writes it as JSON', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-train-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t, 'train');
   const json = join(dir, 'summary.json');
   const r = await cdma([
     'train',
@@ -87,18 +69,18 @@ test('cdma train runs a short job, prints the summary and writes it as JSON', as
     '--json',
     json,
   ]);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 0, r.err);
   for (const key of ['final loss', 'test accuracy', 'images/s', 'peak device', 'weights sha256']) {
-    assert.match(r.stdout, new RegExp(`^${key} `, 'm'));
+    assert.match(r.out, new RegExp(`^${key} `, 'm'));
   }
-  assert.match(r.stderr, /train: step 3\/3 \(100%\)/, 'plain progress lines under CI');
+  assert.match(r.err, /train: step 3\/3 \(100%\)/, 'plain progress lines under CI');
   const s = JSON.parse(readFileSync(json, 'utf8'));
   assert.equal(s.model, 'resnet18-small');
   assert.equal(s.steps, 3);
   assert.equal(s.records.length, 3);
   assert.equal(s.testImages, 40);
   assert.match(s.weightsSha256, /^[0-9a-f]{64}$/);
-  assert.ok(r.stdout.includes(s.weightsSha256));
+  assert.ok(r.out.includes(s.weightsSha256));
   assert.ok(s.peakDeviceBytes > 0 && s.imagesPerSec > 0);
   assert.ok(s.testAccuracy >= 0 && s.testAccuracy <= 1);
 });

@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { runDemo } from '../../src/cli/commands/demo.js';
-import { captureOutput } from '../helpers/cli.js';
+import { captureOutput, runCliProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const capture = captureOutput;
 
@@ -42,35 +41,27 @@ test('cdma demo prints a table; bad options give a one-line error and exit 1', a
   assert.equal(bad.err, "cdma: --density must be a number from 0 to 1, got '2'\n");
 });
 
-test('bench:codecs --quick runs every codec and writes JSON with the targets', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-bench-'));
-  try {
-    const out = join(dir, 'codecs.json');
-    const r = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'bench/codecs.ts', '--quick', '--runs', '1', '--out', out],
-      {
-        encoding: 'utf8',
-      },
-    );
-    assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /\| zeros \| density \| codec \|/);
-    const report = JSON.parse(readFileSync(out, 'utf8'));
-    assert.equal(report.quick, true);
-    const names = new Set(report.rows.map((row: { codec: string }) => row.codec));
-    for (const name of [
-      'memcpy (TypedArray.set)',
-      'zvc wasm (in heap)',
-      'zvc wasm (Uint8Array API)',
-      'zvc ts',
-      'rle (8/8)',
-      'zlib 6',
-      'node:zlib deflate 1',
-    ])
-      assert.ok(names.has(name), name);
-    assert.equal(report.rows.length, 8 * names.size);
-    assert.ok(report.targets.length >= 4);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+test('bench:codecs --quick runs every codec and writes JSON with the targets', async (t) => {
+  const dir = tempDir(t, 'bench');
+  const out = join(dir, 'codecs.json');
+  const r = await runCliProcess(['--quick', '--runs', '1', '--out', out], {
+    script: 'bench/codecs.ts',
+  });
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /\| zeros \| density \| codec \|/);
+  const report = JSON.parse(readFileSync(out, 'utf8'));
+  assert.equal(report.quick, true);
+  const names = new Set(report.rows.map((row: { codec: string }) => row.codec));
+  for (const name of [
+    'memcpy (TypedArray.set)',
+    'zvc wasm (in heap)',
+    'zvc wasm (Uint8Array API)',
+    'zvc ts',
+    'rle (8/8)',
+    'zlib 6',
+    'node:zlib deflate 1',
+  ])
+    assert.ok(names.has(name), name);
+  assert.equal(report.rows.length, 8 * names.size);
+  assert.ok(report.targets.length >= 4);
 });

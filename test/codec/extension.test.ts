@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -283,7 +283,7 @@ test('the add-a-codec example of docs/CODECS.md runs as written', async () => {
   const entry = new URL('../../src/index.ts', import.meta.url).href;
   const source = m[1].replace("from 'cdma'", `from '${entry}'`);
   const expected = /console\.log\(.*\); \/\/ (.*)$/m.exec(source)?.[1];
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-codec-doc-'));
+  const dir = makeTempDir('codec-doc');
   const printed: string[] = [];
   const log = console.log;
   try {
@@ -293,7 +293,7 @@ test('the add-a-codec example of docs/CODECS.md runs as written', async () => {
     await import(pathToFileURL(file).href);
   } finally {
     console.log = log;
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
   assert.deepEqual(printed, [expected]);
   assert.ok(CODEC_IDS.includes('xor8'), 'the example registered its codec in the same registry');

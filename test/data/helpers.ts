@@ -1,16 +1,14 @@
 /** Writers for small dataset files used by the data tests. */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
-export function tempDir(t: { after(fn: () => void): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-data-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { tempDir as sharedTempDir } from '../helpers/tmp.js';
+
+/** A temporary directory removed when test `t` ends. */
+export const tempDir = (t: Parameters<typeof sharedTempDir>[0]): string => sharedTempDir(t, 'data');
 
 export function writeFile(path: string, bytes: Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });

@@ -1,21 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { runCliProcess } from '../helpers/cli.js';
 
-/** Runs the cdma CLI from source in a child process (stdout belongs to the test runner here). */
-function capture(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...argv], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    p.on('error', reject);
-    p.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
+const capture = (argv: string[]) => runCliProcess(argv);
 
 test('cdma compare runs oracle, vDNN and cDMA on the same seed and reports identical weights', async () => {
   const r = await capture([

@@ -3,8 +3,7 @@
 // file, a spill directory that stops accepting writes.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../../src/nn/backend.js';
 import { getModel } from '../../src/nn/zoo/index.js';
@@ -14,6 +13,7 @@ import { DEFAULT_MEMORY_CONFIG, type MemoryConfig } from '../../src/memory/confi
 import { HostStoreError, TransferEngineError } from '../../src/memory/errors.js';
 import { CorruptDataError } from '../../src/errors.js';
 import { runSteps } from './train-helper.js';
+import { removeDir, withTempDir } from '../helpers/tmp.js';
 
 before(async () => {
   await initBackend('wasm');
@@ -43,14 +43,7 @@ function injecting(m: MemoryManager, onFirstBackward: () => void): SavedTensorSt
   };
 }
 
-async function withDir<T>(f: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-fault-'));
-  try {
-    return await f(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withDir = <T>(f: (dir: string) => Promise<T>): Promise<T> => withTempDir(f, 'fault');
 
 async function create(over: Partial<MemoryConfig>): Promise<MemoryManager> {
   return MemoryManager.create({
@@ -125,7 +118,7 @@ test('a spill directory that stops taking writes stops training with a HostStore
       const store: SavedTensorStore = {
         ...injecting(m, () => {}),
         beginStep: (s) => {
-          if (step++ === 1) rmSync(dir, { recursive: true, force: true });
+          if (step++ === 1) removeDir(dir);
           return m.beginStep(s);
         },
       };

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { withTempDirSync } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import {
   RamHostStore,
@@ -19,14 +19,7 @@ const bytes = (n: number, seed = 1) => {
   return b;
 };
 
-function withDir(f: (dir: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-host-test-'));
-  try {
-    f(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (f: (dir: string) => void): void => withTempDirSync(f, 'host-test');
 
 test('RAM store keeps, returns and frees entries', () => {
   const s = new RamHostStore();

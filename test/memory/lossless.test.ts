@@ -80,10 +80,9 @@ test('dyn under a budget below the oracle peak offloads and stays lossless with 
 });
 
 test('spilling to checksummed files is lossless too', async () => {
-  const { mkdtempSync, readdirSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-spill-test-'));
+  const { readdirSync } = await import('node:fs');
+  const { makeTempDir, removeDir } = await import('../helpers/tmp.js');
+  const dir = makeTempDir('spill-test');
   try {
     const spec = getModel('nin-small');
     const oracle = await runSteps(spec, { batch: 4, steps: 2 });
@@ -95,6 +94,6 @@ test('spilling to checksummed files is lossless too', async () => {
     assert.equal(r.hash, oracle.hash);
     assert.deepEqual(readdirSync(dir), [], 'spill files are removed on close');
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 });

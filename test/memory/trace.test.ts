@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { join } from 'node:path';
 import { initBackend } from '../../src/nn/backend.js';
 import { getModel } from '../../src/nn/zoo/index.js';
@@ -38,7 +38,7 @@ test('the trace recorder writes Chrome trace-event JSON', () => {
 });
 
 test('--trace writes compute and transfer lanes of a real run, viewable in Perfetto', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-trace-'));
+  const dir = makeTempDir('trace');
   try {
     const path = join(dir, 'trace.json');
     const spec = getModel('nin-small');
@@ -89,6 +89,6 @@ test('--trace writes compute and transfer lanes of a real run, viewable in Perfe
     // At 200 MB/s the compute waits for transfers somewhere.
     assert.ok(compute.some((e) => e.cat === 'stall'));
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeDir(dir);
   }
 });

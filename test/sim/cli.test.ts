@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const cli = (args: string[]) => runCli(...args);
 
@@ -47,8 +47,8 @@ test('cdma simulate --json is machine-readable and consistent', async () => {
   assert.equal(j.layers.length, 41);
 });
 
-test('cdma simulate reads ratio tables and reports tensors it has no ratio for', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-sim-cli-'));
+test('cdma simulate reads ratio tables and reports tensors it has no ratio for', async (t) => {
+  const dir = tempDir(t, 'sim-cli');
   const p = join(dir, 'ratios.json');
   writeFileSync(p, JSON.stringify({ layers: { relu1: 4 } }));
   const r = await cli(['simulate', '--model', 'alexnet', '--ratios', p, '--no-layers']);
@@ -95,8 +95,8 @@ test('bad options are one-line errors with exit 1', async () => {
   }
 });
 
-test('cdma simulate --sweep writes markdown, CSV and a self-contained HTML page with SVG charts', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-sweep-'));
+test('cdma simulate --sweep writes markdown, CSV and a self-contained HTML page with SVG charts', async (t) => {
+  const dir = tempDir(t, 'sweep');
   const r = await cli([
     'simulate',
     '--model',

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputFileError } from '../../src/errors.js';
 import { analyzeModel } from '../../src/nn/shapes.js';
@@ -16,6 +15,7 @@ import { zvcRatio } from '../../src/sim/ratios.js';
 import { simTensors } from '../../src/sim/tensors.js';
 import { ModelPlan } from '../../src/plan/index.js';
 import { chain } from './fixtures.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const study = {
   models: [
@@ -95,8 +95,8 @@ test('ratio tables: a layers map and an optional default, validated', () => {
   assert.throws(() => parseRatioTable([]), /expected an object/);
 });
 
-test('files: unreadable paths and invalid JSON are InputFileErrors', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-sim-'));
+test('files: unreadable paths and invalid JSON are InputFileErrors', (t) => {
+  const dir = tempDir(t, 'sim');
   const p = join(dir, 'r.json');
   writeFileSync(p, '{ not json');
   assert.throws(

@@ -80,12 +80,12 @@ test('malformed profiles are InputFileErrors naming the field', () => {
   bad({ extra: 1 }, /extra: unknown field/);
 });
 
-test('loadProfile: missing files and bad JSON are InputFileErrors', async () => {
+test('loadProfile: missing files and bad JSON are InputFileErrors', async (t) => {
   const { loadProfile } = await import('../../src/sim/profile.js');
-  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { writeFileSync } = await import('node:fs');
   const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-prof-'));
+  const { tempDir } = await import('../helpers/tmp.js');
+  const dir = tempDir(t, 'prof');
   assert.throws(
     () => loadProfile(join(dir, 'none.json')),
     (e: unknown) => e instanceof InputFileError,

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildStudyReport } from '../../src/report/study-report.js';
@@ -9,6 +8,7 @@ import { compare, densityForZvcRatio, zvcRatioAt } from '../../src/report/study-
 import { renderActivationMap } from '../../src/study/maps.js';
 import type { ModelResult, StudyResults } from '../../src/study/results.js';
 import { syntheticModel, syntheticResults } from './fixtures.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -50,8 +50,8 @@ test('the comparison takes the average over networks and the sparsest layer', ()
   assert.equal(compare(syntheticResults([])), null);
 });
 
-test('the report escapes names, inlines maps and says when one is missing', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-report-'));
+test('the report escapes names, inlines maps and says when one is missing', async (t) => {
+  const dir = tempDir(t, 'report');
   const r = resultsWithMaps(dir);
   const evil = {
     ...r.models[0],
@@ -72,9 +72,9 @@ test('the report escapes names, inlines maps and says when one is missing', asyn
 test(
   'report.html opens offline in headless Chromium with its charts and activation maps',
   { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is absent (apt-get install chromium)` },
-  async () => {
+  async (t) => {
     const { chromium } = await import('playwright-core');
-    const dir = mkdtempSync(join(tmpdir(), 'cdma-report-'));
+    const dir = tempDir(t, 'report');
     const results = resultsWithMaps(dir);
     const file = join(dir, 'report.html');
     writeFileSync(file, await buildStudyReport(results, dir));

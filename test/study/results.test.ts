@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelAccumulator, ratioOverSteps } from '../../src/study/aggregate.js';
 import { isSafeRelativePath, readResults, validateResults } from '../../src/study/results.js';
 import { InputFileError } from '../../src/errors.js';
 import { measurement, syntheticModel, syntheticResults } from './fixtures.js';
+import { tempDir } from '../helpers/tmp.js';
 
 test('the ratio over training is raw size over mean compressed size', () => {
   // raw 100 bytes compressed to 50 then 25: mean 37.5, ratio 100/37.5.
@@ -124,8 +124,8 @@ test('validation names the bad field', () => {
   }
 });
 
-test('readResults reports unreadable and malformed files as input errors', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-results-'));
+test('readResults reports unreadable and malformed files as input errors', (t) => {
+  const dir = tempDir(t, 'results');
   assert.throws(() => readResults(join(dir, 'missing.json')), InputFileError);
   writeFileSync(join(dir, 'bad.json'), '{"format": ');
   assert.throws(() => readResults(join(dir, 'bad.json')), /not valid JSON/);

@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runStudy, smallVariant, type StudyOptions } from '../../src/study/runner.js';
 import { readResults, type ModelResult } from '../../src/study/results.js';
 import { InvalidArgumentError } from '../../src/errors.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const base = (out: string): StudyOptions => ({
   models: ['alexnet', 'nin'],
@@ -43,8 +43,8 @@ test('network names map to the -small variants', () => {
   );
 });
 
-test('a study interrupted and resumed gives the same results as one run straight through', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'cdma-study-'));
+test('a study interrupted and resumed gives the same results as one run straight through', async (t) => {
+  const root = tempDir(t, 'study');
   const straight = join(root, 'straight');
   const split = join(root, 'split');
 
@@ -110,8 +110,8 @@ test('a study interrupted and resumed gives the same results as one run straight
   );
 });
 
-test('a damaged checkpoint restarts the model instead of resuming from garbage', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'cdma-study-'));
+test('a damaged checkpoint restarts the model instead of resuming from garbage', async (t) => {
+  const root = tempDir(t, 'study');
   const out = join(root, 'run');
   const controller = new AbortController();
   const opts = { ...base(out), models: ['alexnet'] };

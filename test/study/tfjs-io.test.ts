@@ -1,11 +1,11 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtempSync, readFileSync, writeFileSync, statSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileIO } from '../../src/study/tfjs-io.js';
 import { InputFileError } from '../../src/errors.js';
+import { tempDir } from '../helpers/tmp.js';
 
 function tinyModel(): tf.Sequential {
   const m = tf.sequential();
@@ -23,17 +23,17 @@ function tinyModel(): tf.Sequential {
   return m;
 }
 
-async function saved(): Promise<{ dir: string; path: string; model: tf.Sequential }> {
+async function saved(t: TestContext): Promise<{ dir: string; path: string; model: tf.Sequential }> {
   await tf.setBackend('cpu');
-  const dir = mkdtempSync(join(tmpdir(), 'cdma-tfjs-io-'));
+  const dir = tempDir(t, 'tfjs-io');
   const path = join(dir, 'model.json');
   const model = tinyModel();
   await model.save(fileIO(path));
   return { dir, path, model };
 }
 
-test('a Layers model saved through the file handler loads back with the same weights', async () => {
-  const { dir, path, model } = await saved();
+test('a Layers model saved through the file handler loads back with the same weights', async (t) => {
+  const { dir, path, model } = await saved(t);
   assert.ok(statSync(join(dir, 'model.weights.bin')).size > 0);
   const back = await tf.loadLayersModel(fileIO(path));
   const x = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 7);
@@ -47,8 +47,8 @@ test('a Layers model saved through the file handler loads back with the same wei
   tf.dispose([x, a, b]);
 });
 
-test('truncated weights, escaping shard paths and bad JSON are input errors', async () => {
-  const { dir, path } = await saved();
+test('truncated weights, escaping shard paths and bad JSON are input errors', async (t) => {
+  const { dir, path } = await saved(t);
   const json = JSON.parse(readFileSync(path, 'utf8'));
 
   const escape = structuredClone(json);

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { initBackend } from '../../src/nn/backend.js';
@@ -10,6 +9,7 @@ import { fileIO } from '../../src/study/tfjs-io.js';
 import { runTfjsStudy, type TfjsStudyOptions } from '../../src/study/tfjs-model.js';
 import { readResults } from '../../src/study/results.js';
 import { InputFileError } from '../../src/errors.js';
+import { tempDir } from '../helpers/tmp.js';
 
 /** Writes n seeded 12x12 RGB PNGs (one a different size, to exercise resizing). */
 function writeImages(dir: string, n: number): void {
@@ -46,9 +46,9 @@ function opts(root: string): TfjsStudyOptions {
   };
 }
 
-test('a saved Layers model is measured layer by layer on a folder of images', async () => {
+test('a saved Layers model is measured layer by layer on a folder of images', async (t) => {
   await initBackend('cpu');
-  const root = mkdtempSync(join(tmpdir(), 'cdma-tfjs-study-'));
+  const root = tempDir(t, 'tfjs-study');
   const model = tf.sequential({ name: 'tinynet' });
   model.add(
     tf.layers.conv2d({
@@ -119,9 +119,9 @@ test('a saved Layers model is measured layer by layer on a folder of images', as
   for (const map of m.maps) assert.ok(existsSync(join(root, 'out', map.file)));
 });
 
-test('missing images, a model that is not an image model and one-sided options are input errors', async () => {
+test('missing images, a model that is not an image model and one-sided options are input errors', async (t) => {
   await initBackend('cpu');
-  const root = mkdtempSync(join(tmpdir(), 'cdma-tfjs-study-'));
+  const root = tempDir(t, 'tfjs-study');
   const flat = tf.sequential();
   flat.add(tf.layers.dense({ inputShape: [7], units: 2 }));
   await flat.save(fileIO(join(root, 'model', 'model.json')));
