@@ -4,6 +4,7 @@ import type { Codec } from '../../src/codec/codec.js';
 import { crc32 } from '../../src/codec/container/crc32.js';
 import { ContainerCorruptError, type CorruptReason } from '../../src/codec/container/errors.js';
 import assert from 'node:assert/strict';
+import { sparseFloat32 } from '../helpers/sparse.js';
 
 /** The identity codec, written here so the container is tested on its own. */
 export const identityCodec: Codec = {
@@ -66,16 +67,7 @@ export function assertCorrupt(
   return caught;
 }
 
-/** Deterministic sparse float32 test data (density about 1/3, some -0 and NaN). */
+/** Seeded sparse float32 test data: a third non-zero bits, half of those -0, NaN, Inf or denormals. */
 export function sparseFloats(n: number, seed = 1): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    const r = (s >>> 0) % 9;
-    out[i] = r < 6 ? 0 : r === 6 ? -0 : r === 7 ? NaN : (s >>> 8) / 977;
-  }
-  return out;
+  return sparseFloat32(n, { density: 1 / 3, seed, special: 0.5 });
 }

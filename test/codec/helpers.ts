@@ -1,39 +1,8 @@
 /** Test data for the codec tests: special bit patterns and seeded tensors of a given density. */
-import { seededRandom } from '../../src/codec/rng.js';
+import { SPECIAL16, SPECIAL32, sparseElements } from '../helpers/sparse.js';
 import type { ElementBytes } from '../../src/codec/bytes.js';
 
-/** float32 bit patterns that must survive bit-exactly (zero first). */
-export const SPECIAL32 = [
-  0x00000000, // +0
-  0x80000000, // -0.0: non-zero bits
-  0x7fc00000, // quiet NaN
-  0x7f800001, // signalling NaN with payload
-  0xffc12345, // negative NaN with payload
-  0x7f800000, // +Infinity
-  0xff800000, // -Infinity
-  0x00000001, // smallest denormal
-  0x807fffff, // largest negative denormal
-  0x3f800000, // 1.0
-  0x00000100, // a word whose low byte is zero
-  0x01000000, // a word whose high byte alone is set
-];
-
-/** float16 / bfloat16 bit patterns (zero first). */
-export const SPECIAL16 = [
-  0x0000, // +0
-  0x8000, // -0.0
-  0x7e00, // f16 quiet NaN
-  0x7c01, // f16 signalling NaN
-  0x7fc0, // bf16 quiet NaN
-  0xff81, // bf16 negative NaN with payload
-  0x7c00, // f16 +Infinity
-  0xfc00, // f16 -Infinity
-  0x7f80, // bf16 +Infinity
-  0x0001, // smallest denormal
-  0x83ff, // negative f16 denormal
-  0x3c00, // f16 1.0
-  0x0100, // low byte zero
-];
+export { SPECIAL16, SPECIAL32 };
 
 /** Little-endian bytes of `words` as `eb`-byte elements. */
 export function wordsToBytes(words: readonly number[], eb: ElementBytes): Uint8Array {
@@ -47,7 +16,7 @@ export function wordsToBytes(words: readonly number[], eb: ElementBytes): Uint8A
 
 /**
  * n seeded elements of width eb, each non-zero with probability `density`;
- * non-zeros are random bit patterns (never all-zero), sometimes special ones.
+ * non-zeros are random bit patterns (never all-zero), a tenth of them special ones.
  */
 export function randomTensor(
   n: number,
@@ -55,18 +24,7 @@ export function randomTensor(
   density: number,
   seed: number,
 ): Uint8Array {
-  const rand = seededRandom(seed);
-  const specials = eb === 4 ? SPECIAL32.slice(1) : SPECIAL16.slice(1);
-  const words: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (rand() >= density) words.push(0);
-    else if (rand() < 0.1) words.push(specials[Math.floor(rand() * specials.length)]);
-    else {
-      const w = Math.floor(rand() * (eb === 4 ? 2 ** 32 : 2 ** 16));
-      words.push(w === 0 ? 1 : w);
-    }
-  }
-  return wordsToBytes(words, eb);
+  return sparseElements(n, eb, { density, seed, special: 0.1 });
 }
 
 /** `bytes` copied to an odd offset inside a larger buffer (to exercise unaligned paths). */

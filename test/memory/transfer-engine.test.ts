@@ -3,18 +3,11 @@ import assert from 'node:assert/strict';
 import { TransferEngine } from '../../src/memory/transfer-engine.js';
 import { TransferEngineError } from '../../src/memory/errors.js';
 import type { CodecId } from '../../src/codec/codec.js';
+import { sparseElements } from '../helpers/sparse.js';
 
-function sparse(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(new SharedArrayBuffer(n * 4));
-  const f = new Float32Array(b.buffer);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    f[i] = x % 3 === 0 ? (x / 2 ** 32) * 4 - 2 : 0;
-  }
-  f[1] = -0; // a non-zero bit pattern
-  return b;
-}
+/** Float32 bytes in shared memory, a third non-zero (some -0, NaN: non-zero bit patterns). */
+const sparse = (n: number, seed: number): Uint8Array =>
+  sparseElements(n, 4, { density: 1 / 3, seed, special: 0.2, shared: true });
 
 const shared = (n: number) => new Uint8Array(new SharedArrayBuffer(n));
 const unlimited = { bytesPerSecond: Infinity, latencySeconds: 0 };
