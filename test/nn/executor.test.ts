@@ -15,14 +15,15 @@ import { KeepStore } from '../../src/nn/keep-store.js';
 import { createLayer } from '../../src/nn/layers/index.js';
 import { toNhwc } from '../../src/nn/layers/layer.js';
 import type { Param } from '../../src/nn/param.js';
-import { SAVED_FOR_BACKWARD, type ModelSpec } from '../../src/nn/spec.js';
+import { SAVED_FOR_BACKWARD } from '../../src/nn/spec.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from '../../src/nn/store.js';
 import { Sgd } from '../../src/train/sgd.js';
 import { rand, relErr } from './layer-helpers.js';
-import { tinyModel } from './tiny-model.js';
+import { everyKindModel } from '../helpers/models.js';
+import { ModelBuilder } from '../../src/nn/zoo/builder.js';
 
 const BATCH = 6;
-const spec = tinyModel();
+const spec = everyKindModel();
 
 function batch(seed: number): { images: tf.Tensor4D; labels: Int32Array } {
   const images = rand([BATCH, 8, 8, 2], seed) as tf.Tensor4D;
@@ -190,19 +191,13 @@ describe('executor', () => {
   test("a step's peak includes the backward pass: parameters and all their gradients", async () => {
     // Parameters dominate (a wide dense layer at batch 1), so the largest
     // point of the step is in the backward pass, once every gradient exists.
-    const wide: ModelSpec = {
+    const b = new ModelBuilder([2, 4, 4]);
+    const relu = b.relu('relu', b.dense('fc1', b.flatten('flat', 'data'), 1024));
+    const wide = b.finish(b.dense('fc2', relu, 3), {
       name: 'wide',
       description: 'parameters much larger than activations',
       numClasses: 3,
-      layers: [
-        { kind: 'input', name: 'data', inputs: [], shape: [2, 4, 4] },
-        { kind: 'flatten', name: 'flat', inputs: ['data'] },
-        { kind: 'dense', name: 'fc1', inputs: ['flat'], units: 1024, bias: true },
-        { kind: 'relu', name: 'relu', inputs: ['fc1'] },
-        { kind: 'dense', name: 'fc2', inputs: ['relu'], units: 3, bias: true },
-        { kind: 'softmax_ce', name: 'loss', inputs: ['fc2'] },
-      ],
-    };
+    });
     const exec = Executor.create(wide, { seed: 1 });
     const images = rand([1, 4, 4, 2], 3) as tf.Tensor4D;
     const paramBytes = exec.params.reduce((s, p) => s + p.value.size * 4, 0);

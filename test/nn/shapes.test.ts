@@ -1,38 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyzeModel, layerOutputShape } from '../../src/nn/shapes.js';
-import { ceilModeExtraPad } from '../../src/nn/zoo/builder.js';
+import { ceilModeExtraPad, ModelBuilder } from '../../src/nn/zoo/builder.js';
 import type { LayerSpec, ModelSpec } from '../../src/nn/spec.js';
 import { InvalidArgumentError } from '../../src/errors.js';
 
 /** data 3x8x8 -> conv 4@3x3 pad1 -> relu -> maxpool 2 -> flatten -> dense 10 -> softmax_ce */
 function tiny(over: Partial<Record<string, Partial<LayerSpec>>> = {}): ModelSpec {
-  const layers: LayerSpec[] = [
-    { kind: 'input', name: 'data', inputs: [], shape: [3, 8, 8] },
-    {
-      kind: 'conv2d',
-      name: 'conv',
-      inputs: ['data'],
-      filters: 4,
-      kernel: [3, 3],
-      stride: [1, 1],
-      pad: [1, 1, 1, 1],
-      groups: 1,
-      bias: true,
-    },
-    { kind: 'relu', name: 'relu', inputs: ['conv'] },
-    {
-      kind: 'maxpool',
-      name: 'pool',
-      inputs: ['relu'],
-      kernel: [2, 2],
-      stride: [2, 2],
-      pad: [0, 0, 0, 0],
-    },
-    { kind: 'flatten', name: 'flat', inputs: ['pool'] },
-    { kind: 'dense', name: 'fc', inputs: ['flat'], units: 10, bias: true },
-    { kind: 'softmax_ce', name: 'loss', inputs: ['fc'] },
-  ];
+  const b = new ModelBuilder([3, 8, 8]);
+  const pool = b.maxpool('pool', b.relu('relu', b.conv('conv', 'data', 4, 3, { pad: 1 })), 2, 2);
+  const { layers } = b.finish(b.dense('fc', b.flatten('flat', pool), 10), {
+    name: 'tiny',
+    description: 'test',
+    numClasses: 10,
+  });
   return {
     name: 'tiny',
     description: 'test',
@@ -98,43 +79,18 @@ test('inconsistent specs are rejected with the layer named', () => {
 
 /** data 8x6x6 -> a: conv 1x1 (4), b: conv 3x3 pad1 groups 2 (4) -> concat -> bn -> add(concat, bn) -> ... */
 function branchy(): ModelSpec {
-  const conv = (name: string, filters: number, k: number, groups = 1): LayerSpec => ({
-    kind: 'conv2d',
-    name,
-    inputs: ['data'],
-    filters,
-    kernel: [k, k],
-    stride: [1, 1],
-    pad: k === 3 ? [1, 1, 1, 1] : [0, 0, 0, 0],
-    groups,
-    bias: false,
-  });
-  return {
+  const b = new ModelBuilder([8, 6, 6]);
+  const a = b.conv('a', 'data', 4, 1, { bias: false });
+  const cat = b.concat('cat', [a, b.conv('b', 'data', 4, 3, { pad: 1, groups: 2, bias: false })]);
+  const sum = b.add('sum', [cat, b.batchnorm('bn', cat)]);
+  // Caffe's ceil mode: 6x6 -> 3x3, one extra row and column of bottom/right padding.
+  const avg = b.avgpool('avg', b.lrn('lrn', sum), 3, 2, { ceil: true });
+  const drop = b.dropout('drop', b.globalAvgPool('gap', avg), 0.5);
+  return b.finish(b.dense('fc', drop, 3, false), {
     name: 'branchy',
     description: 'test',
     numClasses: 3,
-    layers: [
-      { kind: 'input', name: 'data', inputs: [], shape: [8, 6, 6] },
-      conv('a', 4, 1),
-      conv('b', 4, 3, 2),
-      { kind: 'concat', name: 'cat', inputs: ['a', 'b'] },
-      { kind: 'batchnorm', name: 'bn', inputs: ['cat'], epsilon: 1e-5, momentum: 0.1 },
-      { kind: 'add', name: 'sum', inputs: ['cat', 'bn'] },
-      { kind: 'lrn', name: 'lrn', inputs: ['sum'], size: 5, alpha: 1e-4, beta: 0.75, k: 1 },
-      {
-        kind: 'avgpool',
-        name: 'avg',
-        inputs: ['lrn'],
-        kernel: [3, 3],
-        stride: [2, 2],
-        pad: [0, 1, 0, 1],
-      },
-      { kind: 'globalavgpool', name: 'gap', inputs: ['avg'] },
-      { kind: 'dropout', name: 'drop', inputs: ['gap'], rate: 0.5 },
-      { kind: 'dense', name: 'fc', inputs: ['drop'], units: 3, bias: false },
-      { kind: 'softmax_ce', name: 'loss', inputs: ['fc'] },
-    ],
-  };
+  });
 }
 
 test('concat, add, grouped conv, batchnorm, pooling and dropout shapes and counts', () => {

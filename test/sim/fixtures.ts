@@ -1,47 +1,9 @@
-/** Small hand-made networks and synthetic hardware for the simulator tests. */
-import type { ModelSpec } from '../../src/nn/spec.js';
+/** The simulator tests' networks (from test/helpers/models.ts) and synthetic hardware. */
 import type { GpuSpec } from '../../src/sim/gpus.js';
 import type { LinkSpec } from '../../src/sim/links.js';
 import type { Profile } from '../../src/sim/profile.js';
 
-/** data[1,32,32] -> c1 conv(8) -> r1 -> c2 conv(8) -> r2 -> flatten -> d dense(10) -> loss. */
-export function chain(): ModelSpec {
-  return {
-    name: 'chain',
-    description: 'test chain',
-    numClasses: 10,
-    layers: [
-      { kind: 'input', name: 'data', inputs: [], shape: [1, 32, 32] },
-      {
-        kind: 'conv2d',
-        name: 'c1',
-        inputs: ['data'],
-        filters: 8,
-        kernel: [3, 3],
-        stride: [1, 1],
-        pad: [1, 1, 1, 1],
-        groups: 1,
-        bias: true,
-      },
-      { kind: 'relu', name: 'r1', inputs: ['c1'] },
-      {
-        kind: 'conv2d',
-        name: 'c2',
-        inputs: ['r1'],
-        filters: 8,
-        kernel: [3, 3],
-        stride: [1, 1],
-        pad: [1, 1, 1, 1],
-        groups: 1,
-        bias: true,
-      },
-      { kind: 'relu', name: 'r2', inputs: ['c2'] },
-      { kind: 'flatten', name: 'f', inputs: ['r2'] },
-      { kind: 'dense', name: 'd', inputs: ['f'], units: 10, bias: true },
-      { kind: 'softmax_ce', name: 'loss', inputs: ['d'] },
-    ],
-  };
-}
+export { chainModel as chain, wideModel as wide } from '../helpers/models.js';
 
 /** A GPU with plenty of everything, so only the link and the given times matter. */
 export const FAST_GPU: GpuSpec = {
@@ -84,32 +46,5 @@ export function chainProfile(): Profile {
       ['d', t(50, 50)],
       ['loss', t(1, 100)],
     ]),
-  };
-}
-
-/** data[64,16,16] -> c conv(64, 3x3) -> r -> flatten -> d dense(10) -> loss: a compute-bound conv. */
-export function wide(): ModelSpec {
-  return {
-    name: 'wide',
-    description: 'test conv',
-    numClasses: 10,
-    layers: [
-      { kind: 'input', name: 'data', inputs: [], shape: [64, 16, 16] },
-      {
-        kind: 'conv2d',
-        name: 'c',
-        inputs: ['data'],
-        filters: 64,
-        kernel: [3, 3],
-        stride: [1, 1],
-        pad: [1, 1, 1, 1],
-        groups: 1,
-        bias: true,
-      },
-      { kind: 'relu', name: 'r', inputs: ['c'] },
-      { kind: 'flatten', name: 'f', inputs: ['r'] },
-      { kind: 'dense', name: 'd', inputs: ['f'], units: 10, bias: true },
-      { kind: 'softmax_ce', name: 'loss', inputs: ['d'] },
-    ],
   };
 }

@@ -7,7 +7,7 @@ import { KeepStore } from '../../src/nn/keep-store.js';
 import { analyzeModel } from '../../src/nn/shapes.js';
 import { InlineMeasureService } from '../../src/study/measure-service.js';
 import { StepRecorder, recordTargets } from '../../src/study/recorder.js';
-import { tinySpec } from './tiny-spec.js';
+import { recorderModel as tinySpec } from '../helpers/models.js';
 
 test('targets are the distinct saved tensors and the ReLU outputs, not the loss output', () => {
   const targets = recordTargets(analyzeModel(tinySpec()));
