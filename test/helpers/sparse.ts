@@ -89,3 +89,21 @@ export function sparseFloat32(n: number, o: SparseOptions): Float32Array {
   }
   return out;
 }
+
+/**
+ * A seeded ReLU-like NHWC tensor [n, h, w, c]: smooth waves over position
+ * and channel plus noise, clipped at zero, so zeros cluster by channel and
+ * position (as real activations do; layouts then compress differently).
+ */
+export function reluLikeNhwc(n: number, h: number, w: number, c: number, seed = 1): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(n * h * w * c);
+  for (let i = 0; i < n; i++)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        for (let k = 0; k < c; k++) {
+          const v = Math.sin(x * 0.7 + k) + Math.cos(y * 0.5 + i) + rand() - 0.9;
+          out[((i * h + y) * w + x) * c + k] = v > 0 ? v : 0;
+        }
+  return out;
+}

@@ -4,21 +4,9 @@ import { deflateRawSync } from 'node:zlib';
 import { getCodec } from '../../src/codec/registry.js';
 import { TensorMeasurer, nhwcShape } from '../../src/study/measure.js';
 import { InlineMeasureService, WorkerMeasureService } from '../../src/study/measure-service.js';
+import { reluLikeNhwc } from '../helpers/sparse.js';
 
-/** A seeded ReLU-like NHWC tensor: zeros clustered by channel and position. */
-function reluLike(n: number, h: number, w: number, c: number, seed = 1): Float32Array {
-  let s = seed;
-  const rnd = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const out = new Float32Array(n * h * w * c);
-  for (let i = 0; i < n; i++)
-    for (let y = 0; y < h; y++)
-      for (let x = 0; x < w; x++)
-        for (let k = 0; k < c; k++) {
-          const v = Math.sin(x * 0.7 + k) + Math.cos(y * 0.5 + i) + rnd() - 0.9;
-          out[((i * h + y) * w + x) * c + k] = v > 0 ? v : 0;
-        }
-  return out;
-}
+const reluLike = reluLikeNhwc;
 
 /** Independent NHWC -> other-layout gather, element by element. */
 function relayout(d: Float32Array, [n, h, w, c]: number[], to: 'nchw' | 'chwn'): Float32Array {
