@@ -14,7 +14,7 @@ import type { ModelSpec } from '../nn/spec.js';
 import { train, type StepRecord, type TrainSummary } from '../train/trainer.js';
 import type { MemoryConfig } from '../memory/config.js';
 import { MemoryManager } from '../memory/manager.js';
-import type { PolicyName } from '../memory/policy.js';
+import type { PolicyName } from '../plan/index.js';
 import { median, type StepStats } from '../memory/stats.js';
 
 export interface CompareRun {

@@ -6,7 +6,7 @@
 import { Option, type Command } from 'commander';
 import { CODEC_IDS } from '../codec/registry.js';
 import { LINK_CHOICES } from '../memory/link.js';
-import { POLICY_NAMES } from '../memory/policy.js';
+import { POLICY_NAMES } from '../plan/index.js';
 
 /** Adds the memory options to a command. */
 export function addMemoryOptions(cmd: Command, defaults: { policy?: string } = {}): Command {

@@ -1,7 +1,7 @@
 /** What the memory manager is told to do: the parsed form of the memory options. */
 import type { CodecId, CodecParams } from '../codec/codec.js';
 import type { LinkModel } from './link.js';
-import type { PolicyName } from './policy.js';
+import type { PolicyName } from '../plan/index.js';
 import type { HostStoreConfig } from './transfer-protocol.js';
 import { LINK_PRESETS } from './link.js';
 

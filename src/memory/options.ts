@@ -13,7 +13,7 @@ import { measureComputeRate } from './calibrate.js';
 import type { MemoryConfig } from './config.js';
 import { parseLink, type LinkModel } from './link.js';
 import { MemoryManager } from './manager.js';
-import { parsePolicy } from './policy.js';
+import { parsePolicy } from '../plan/index.js';
 
 export { CODEC_IDS };
 

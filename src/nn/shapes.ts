@@ -44,28 +44,6 @@ export interface LayerAnalysis {
   readonly savedElements: number;
 }
 
-/**
- * A distinct activation tensor kept for the backward pass (deduplicated: a
- * ReLU's output that is also the next conv's input X is one tensor).
- */
-export interface SavedTensor {
-  /**
-   * Layer whose output it is ('mask' tensors: the dropout layer itself). A
-   * flatten's output is a view of its input's bytes, so it is never a
-   * producer: the layer it flattens is.
-   */
-  readonly producer: string;
-  readonly producerIndex: number;
-  /** 'mask' for a dropout keep mask, 'activation' for a layer's output. */
-  readonly kind: 'activation' | 'mask';
-  /** Per example. */
-  readonly elements: number;
-  /** Layers that save it, in model order. */
-  readonly savedBy: readonly string[];
-  /** Largest index of a layer whose backward uses it. */
-  readonly lastUseIndex: number;
-}
-
 export interface ModelAnalysis {
   readonly spec: ModelSpec;
   readonly layers: readonly LayerAnalysis[];
@@ -74,9 +52,6 @@ export interface ModelAnalysis {
   readonly forwardFlops: number;
   /** Per example. */
   readonly backwardFlops: number;
-  readonly saved: readonly SavedTensor[];
-  /** Bytes of all distinct saved activations for a batch. */
-  savedBytes(batch: number, bytesPerElement?: number): number;
 }
 
 type Shape = readonly number[];
@@ -170,87 +145,14 @@ export function analyzeModel(spec: ModelSpec): ModelAnalysis {
   for (const l of spec.layers.slice(0, -1)) {
     if (!consumers.has(l.name)) fail(l.name, 'its output is not used by any later layer');
   }
-  const saved = distinctSaved(layers, index);
   const sum = (f: (a: LayerAnalysis) => number): number => layers.reduce((a, l) => a + f(l), 0);
-  const savedPerExample = saved.reduce((a, t) => a + t.elements, 0);
   return {
     spec,
     layers,
     params: sum((l) => l.params),
     forwardFlops: sum((l) => l.forwardFlops),
     backwardFlops: sum((l) => l.backwardFlops),
-    saved,
-    savedBytes(batch: number, bytesPerElement = 4): number {
-      if (!isPosInt(batch)) {
-        throw new InvalidArgumentError(`batch must be a positive integer, got ${batch}`);
-      }
-      if (!isPosInt(bytesPerElement)) {
-        throw new InvalidArgumentError(
-          `bytesPerElement must be a positive integer, got ${bytesPerElement}`,
-        );
-      }
-      return savedPerExample * batch * bytesPerElement;
-    },
   };
-}
-
-/**
- * Distinct saved tensors. A flatten's output is a view of its input (the
- * same bytes), so a dense layer's saved input after a flatten is the same
- * tensor as the flattened layer's output, named after that layer.
- */
-function distinctSaved(
-  layers: readonly LayerAnalysis[],
-  index: ReadonlyMap<string, number>,
-): SavedTensor[] {
-  interface Acc {
-    producer: string;
-    producerIndex: number;
-    kind: 'activation' | 'mask';
-    elements: number;
-    savedBy: string[];
-    lastUseIndex: number;
-  }
-  const viewOf = (i: number): number => {
-    const l = layers[i].spec;
-    return l.kind === 'flatten' ? viewOf(index.get(l.inputs[0])!) : i;
-  };
-  const byKey = new Map<string, Acc>();
-  const note = (kind: Acc['kind'], producerIndex: number, elements: number, by: LayerAnalysis) => {
-    const producer = layers[producerIndex].spec.name;
-    const key = `${kind}:${producer}`;
-    let t = byKey.get(key);
-    if (!t) {
-      t = { producer, producerIndex, kind, elements, savedBy: [], lastUseIndex: by.index };
-      byKey.set(key, t);
-    }
-    if (!t.savedBy.includes(by.spec.name)) t.savedBy.push(by.spec.name);
-    t.lastUseIndex = Math.max(t.lastUseIndex, by.index);
-  };
-  for (const a of layers) {
-    for (const role of SAVED_FOR_BACKWARD[a.spec.kind]) {
-      if (role === 'output') {
-        note('activation', viewOf(a.index), a.outputElements, a);
-      } else if (role === 'mask') {
-        note(
-          'mask',
-          a.index,
-          a.inputShapes.reduce((s, x) => s + product(x), 0),
-          a,
-        );
-      } else {
-        for (const name of a.spec.inputs) {
-          const j = index.get(name)!;
-          note('activation', viewOf(j), layers[j].outputElements, a);
-        }
-      }
-    }
-  }
-  return [...byKey.values()].sort(
-    (x, y) =>
-      x.producerIndex - y.producerIndex ||
-      (x.kind === 'mask' ? 1 : 0) - (y.kind === 'mask' ? 1 : 0),
-  );
 }
 
 /**

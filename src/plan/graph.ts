@@ -4,12 +4,8 @@
  * view of its input), who reads each buffer, and which weights feed a ReLU.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { SAVED_FOR_BACKWARD, type ModelSpec } from '../nn/spec.js';
-
-/** Layer kinds that hold trainable parameters: the backward pass starts at them. */
-const WITH_PARAMS: ReadonlySet<string> = new Set(['conv2d', 'dense', 'batchnorm']);
-/** Layer kinds whose output is a view of their (single) input's bytes. */
-const VIEWS: ReadonlySet<string> = new Set(['flatten']);
+import { layerKind } from '../nn/layers/registry.js';
+import type { ModelSpec } from '../nn/spec.js';
 
 export interface Graph {
   /** Per layer, the indices of its inputs (spec order; repeats allowed). */
@@ -33,16 +29,13 @@ export interface Graph {
   readonly lastRead: readonly number[];
 }
 
+/** The layer kind's output is a view of its (single) input's bytes (its descriptor says). */
 export function isView(kind: string): boolean {
-  return VIEWS.has(kind);
+  return layerKind(kind).view;
 }
-export function hasParams(kind: string): boolean {
-  return WITH_PARAMS.has(kind);
-}
+/** What the layer kind saves for its backward pass (its descriptor says). */
 export function savesFor(kind: string): readonly ('input' | 'output' | 'mask')[] {
-  return (SAVED_FOR_BACKWARD as Readonly<Record<string, readonly ('input' | 'output' | 'mask')[]>>)[
-    kind
-  ];
+  return layerKind(kind).saves;
 }
 
 export function buildGraph(spec: ModelSpec): Graph {
@@ -60,10 +53,12 @@ export function buildGraph(spec: ModelSpec): Graph {
   );
   const consumers: number[][] = spec.layers.map(() => []);
   inputs.forEach((ins, i) => ins.forEach((j) => consumers[j].push(i)));
+  // A layer runs backward when it holds parameters or is downstream of one that does.
   const needsBackward: boolean[] = [];
   spec.layers.forEach((l, i) => {
+    const withParams = layerKind(l.kind, l.name).hasParams;
     needsBackward.push(
-      l.kind !== 'input' && (hasParams(l.kind) || inputs[i].some((j) => needsBackward[j])),
+      l.kind !== 'input' && (withParams || inputs[i].some((j) => needsBackward[j])),
     );
   });
   const needInputGrad = inputs.map((ins) => ins.map((j) => needsBackward[j]));

@@ -9,7 +9,7 @@ import type { ModelSpec } from '../../src/nn/spec.js';
 import { MemoryManager } from '../../src/memory/manager.js';
 import { DEFAULT_MEMORY_CONFIG, type MemoryConfig } from '../../src/memory/config.js';
 import type { CodecId } from '../../src/codec/codec.js';
-import type { PolicyName } from '../../src/memory/policy.js';
+import type { PolicyName } from '../../src/plan/index.js';
 import { runSteps } from './train-helper.js';
 
 before(async () => {

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DeviceMemoryError, InvalidArgumentError } from '../../src/errors.js';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';
-import { buildGraph } from '../../src/nn/graph.js';
+import { buildGraph } from '../../src/plan/graph.js';
 import { KeepStore } from '../../src/nn/keep-store.js';
 import { createLayer } from '../../src/nn/layers/index.js';
 import { toNhwc } from '../../src/nn/layers/layer.js';
@@ -175,7 +175,7 @@ describe('executor', () => {
       const r = await exec.trainStep(images, labels, s);
       // Parameters and their gradients, momentum, batchnorm buffers, the caller's images.
       assert.equal(exec.deviceBytes, 3 * paramBytes + bufferBytes + imageBytes);
-      assert.ok(r.peakDeviceBytes >= exec.analysis.savedBytes(BATCH) + 3 * paramBytes);
+      assert.ok(r.peakDeviceBytes >= exec.plan.savedBytes(BATCH) + 3 * paramBytes);
       assert.ok(exec.peakDeviceBytes >= r.peakDeviceBytes);
       sgd.step(exec.params);
       assert.ok(exec.params.every((p) => p.grad === null));

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';
-import { buildGraph } from '../../src/nn/graph.js';
+import { buildGraph } from '../../src/plan/graph.js';
 import { createLayer, layerKind, registerLayerKind } from '../../src/nn/layers/index.js';
 import { denseOutput, type LayerDescriptor } from '../../src/nn/layers/kind.js';
 import { tidyBackward, toNhwc, type BackwardArgs } from '../../src/nn/layers/layer.js';

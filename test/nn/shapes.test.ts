@@ -4,6 +4,23 @@ import { analyzeModel, layerOutputShape } from '../../src/nn/shapes.js';
 import { ceilModeExtraPad, ModelBuilder } from '../../src/nn/zoo/builder.js';
 import type { LayerSpec, ModelSpec } from '../../src/nn/spec.js';
 import { InvalidArgumentError } from '../../src/errors.js';
+import { ModelPlan } from '../../src/plan/index.js';
+
+/** The plan's distinct saved buffers, named as the layers that own and save them. */
+function savedOf(spec: ModelSpec) {
+  const plan = ModelPlan.of(spec);
+  const name = (i: number) => spec.layers[i].name;
+  return {
+    plan,
+    saved: plan.buffers.map((b) => ({
+      producer: b.ownerName,
+      kind: b.kind,
+      elements: b.elements,
+      savedBy: b.savedBy.map(name),
+      lastUseIndex: b.savedBy[b.savedBy.length - 1],
+    })),
+  };
+}
 
 /** data 3x8x8 -> conv 4@3x3 pad1 -> relu -> maxpool 2 -> flatten -> dense 10 -> softmax_ce */
 function tiny(over: Partial<Record<string, Partial<LayerSpec>>> = {}): ModelSpec {
@@ -41,15 +58,16 @@ test('shapes, params and FLOPs of a small conv net', () => {
 
 test('saved tensors are deduplicated across the layers that save them', () => {
   const a = analyzeModel(tiny());
+  const { saved, plan } = savedOf(tiny());
   const by = Object.fromEntries(a.layers.map((l) => [l.spec.name, l]));
   assert.equal(by.conv.savedElements, 3 * 64); // its input X
   assert.equal(by.relu.savedElements, 256); // its output
   assert.equal(by.pool.savedElements, 256 + 64); // input and output
-  const relu = a.saved.find((t) => t.producer === 'relu');
+  const relu = saved.find((t) => t.producer === 'relu');
   assert.deepEqual(relu?.savedBy, ['relu', 'pool']);
   assert.equal(relu?.lastUseIndex, 3);
   assert.deepEqual(
-    a.saved.map((t) => [t.producer, t.elements]),
+    saved.map((t) => [t.producer, t.elements]),
     [
       ['data', 192],
       ['relu', 256],
@@ -58,10 +76,10 @@ test('saved tensors are deduplicated across the layers that save them', () => {
     ],
   );
   // the flattened pool output fc saves is the pool's output itself
-  assert.deepEqual(a.saved.find((t) => t.producer === 'pool')?.savedBy, ['pool', 'fc']);
-  assert.equal(a.saved.find((t) => t.producer === 'pool')?.lastUseIndex, 5);
-  assert.equal(a.savedBytes(2), (192 + 256 + 64 + 10) * 2 * 4);
-  assert.equal(a.savedBytes(2, 2), (192 + 256 + 64 + 10) * 2 * 2);
+  assert.deepEqual(saved.find((t) => t.producer === 'pool')?.savedBy, ['pool', 'fc']);
+  assert.equal(saved.find((t) => t.producer === 'pool')?.lastUseIndex, 5);
+  assert.equal(plan.savedBytes(2), (192 + 256 + 64 + 10) * 2 * 4);
+  assert.equal(plan.savedBytes(2, 2), (192 + 256 + 64 + 10) * 2 * 2);
 });
 
 test('inconsistent specs are rejected with the layer named', () => {
@@ -95,6 +113,7 @@ function branchy(): ModelSpec {
 
 test('concat, add, grouped conv, batchnorm, pooling and dropout shapes and counts', () => {
   const a = analyzeModel(branchy());
+  const { saved } = savedOf(branchy());
   const by = Object.fromEntries(a.layers.map((l) => [l.spec.name, l]));
   assert.deepEqual(by.cat.outputShape, [8, 6, 6]);
   assert.deepEqual(by.cat.inputShapes, [
@@ -120,12 +139,12 @@ test('concat, add, grouped conv, batchnorm, pooling and dropout shapes and count
   assert.equal(by.lrn.savedElements, 2 * 288);
   assert.equal(by.avg.savedElements, 0);
   assert.equal(by.drop.savedElements, 8); // its mask
-  const mask = a.saved.find((t) => t.kind === 'mask');
+  const mask = saved.find((t) => t.kind === 'mask');
   assert.deepEqual(mask && [mask.producer, mask.elements, mask.savedBy], ['drop', 8, ['drop']]);
-  const drop = a.saved.find((t) => t.kind === 'activation' && t.producer === 'drop');
+  const drop = saved.find((t) => t.kind === 'activation' && t.producer === 'drop');
   assert.deepEqual(drop?.savedBy, ['fc']);
   // the image is saved once although both convolutions keep it
-  const data = a.saved.find((t) => t.producer === 'data');
+  const data = saved.find((t) => t.producer === 'data');
   assert.deepEqual(data && [data.savedBy, data.lastUseIndex], [['a', 'b'], 2]);
   assert.equal(
     a.forwardFlops,
@@ -187,10 +206,10 @@ test('every kind of inconsistency is named', () => {
     /'x'.*only the first layer/,
   );
   bad(edit('b', { kind: 'deconv' }), /'b'.*unknown kind 'deconv'/);
-  const a = analyzeModel(base);
-  assert.throws(() => a.savedBytes(0), InvalidArgumentError);
-  assert.throws(() => a.savedBytes(1.5), InvalidArgumentError);
-  assert.throws(() => a.savedBytes(1, 0), InvalidArgumentError);
+  const plan = ModelPlan.of(base);
+  assert.throws(() => plan.savedBytes(0), InvalidArgumentError);
+  assert.throws(() => plan.savedBytes(1.5), InvalidArgumentError);
+  assert.throws(() => plan.savedBytes(1, 0), InvalidArgumentError);
 });
 
 test('layerOutputShape infers one layer with the same rules', () => {

@@ -1,3 +1,4 @@
+import { ModelPlan } from '../../src/plan/index.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getModel, listModels } from '../../src/nn/zoo/index.js';
@@ -90,22 +91,24 @@ test('forward FLOPs agree with the published multiply-add counts', () => {
 });
 
 test('VGG-16 saved activations at batch 256 are in the tens of GB the vDNN paper reports', () => {
-  const a = analysis('vgg16');
-  const bytes = a.savedBytes(256);
+  const plan = ModelPlan.of(getModel('vgg16'));
+  const bytes = plan.savedBytes(256);
   // vDNN: 28 GB in total (weights, gradients, workspace, feature maps) at batch 256.
   assert.ok(bytes > 10e9 && bytes < 28e9, `${bytes}`);
   // The largest saved tensor is conv1_1's ReLU output, kept for conv1_2 and itself.
-  const big = a.saved.reduce((x, y) => (y.elements > x.elements ? y : x));
-  assert.equal(big.producer, 'conv1_1/relu');
-  assert.deepEqual(big.savedBy, ['conv1_1/relu', 'conv1_2']);
+  const big = plan.buffers.reduce((x, y) => (y.elements > x.elements ? y : x));
+  assert.equal(big.ownerName, 'conv1_1/relu');
+  assert.deepEqual(
+    big.savedBy.map((i) => plan.spec.layers[i].name),
+    ['conv1_1/relu', 'conv1_2'],
+  );
   assert.equal(big.elements, 64 * 224 * 224);
 });
 
 test('dropout masks are saved as tensors of their own', () => {
-  const a = analysis('alexnet');
-  const masks = a.saved.filter((t) => t.kind === 'mask');
+  const masks = ModelPlan.of(getModel('alexnet')).buffers.filter((t) => t.kind === 'mask');
   assert.deepEqual(
-    masks.map((t) => [t.producer, t.elements]),
+    masks.map((t) => [t.ownerName, t.elements]),
     [
       ['drop6', 4096],
       ['drop7', 4096],
