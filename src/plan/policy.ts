@@ -21,10 +21,10 @@ export function parsePolicy(s: string): PolicyName {
 }
 
 /** The buffers among `candidates` that a static policy offloads. */
-export function policyBuffers(
+export function policyBuffers<B extends SavedBuffer>(
   policy: Exclude<PolicyName, 'dyn'>,
-  candidates: readonly SavedBuffer[],
-): SavedBuffer[] {
+  candidates: readonly B[],
+): B[] {
   if (policy === 'none') return [];
   if (policy === 'all') return [...candidates];
   return candidates.filter((b) => b.convInput);

@@ -10,7 +10,7 @@
 import { transferRate, LIMITS, type EngineSpec, type Limit } from './engine.js';
 import type { LayerTime } from './roofline.js';
 import type { SimTensor } from './tensors.js';
-import { POLICY_NAMES, type PolicyName } from '../plan/policy.js';
+import { policyBuffers, POLICY_NAMES, type PolicyName } from '../plan/policy.js';
 
 /** The static policies of the plan's vocabulary (the performance model has no dyn). */
 export type Policy = Exclude<PolicyName, 'dyn'>;
@@ -18,8 +18,10 @@ export const POLICIES: readonly Policy[] = POLICY_NAMES.filter((p): p is Policy 
 
 /** The tensors a policy offloads: nothing (none, the oracle), every offloadable one (all), conv inputs (conv). */
 export function offloadedBy(policy: Policy, tensors: readonly SimTensor[]): SimTensor[] {
-  if (policy === 'none') return [];
-  return tensors.filter((t) => t.offloadable && (policy === 'all' || t.convInput));
+  return policyBuffers(
+    policy,
+    tensors.filter((t) => t.offloadable),
+  );
 }
 
 export interface StepTimes {
