@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `cdma` command line. Each command lives in ./commands/<name>.ts. */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { CdmaError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 
@@ -13,7 +13,47 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   registerCommands(program);
+  forEachCommand(program, (cmd) => {
+    cmd.configureOutput({ outputError: (str, write) => write(cdmaPrefix(str)) });
+  });
+  requiredAfterUnknown(program);
   return program;
+}
+
+function forEachCommand(cmd: Command, f: (c: Command) => void): void {
+  f(cmd);
+  for (const sub of cmd.commands) forEachCommand(sub, f);
+}
+
+/** Commander's errors read `error: ...`; the CLI's own read `cdma: ...`: one prefix for both. */
+export function cdmaPrefix(message: string): string {
+  return message.startsWith('cdma: ') ? message : `cdma: ${message.replace(/^error: /, '')}`;
+}
+
+/**
+ * Commander checks required options before unknown ones, so a mistyped
+ * required option (`--modle x`) was reported as the required one missing.
+ * Required options are checked here instead, in a hook that runs after
+ * commander's unknown-option check: the mistyped option is named as unknown.
+ */
+function requiredAfterUnknown(program: Command): void {
+  const required = new Map<Command, Option[]>();
+  forEachCommand(program, (cmd) => {
+    const options = cmd.options.filter((o) => o.mandatory);
+    for (const o of options) o.makeOptionMandatory(false);
+    if (options.length > 0) required.set(cmd, options);
+  });
+  program.hook('preAction', (_program, action) => {
+    for (let cmd: Command | null = action; cmd !== null; cmd = cmd.parent) {
+      for (const o of required.get(cmd) ?? []) {
+        if (cmd.getOptionValue(o.attributeName()) === undefined) {
+          cmd.error(`required option '${o.flags}' not specified`, {
+            code: 'commander.missingMandatoryOptionValue',
+          });
+        }
+      }
+    }
+  });
 }
 
 /** Subcommands do not inherit exitOverride set after they were added: set it on each. */

@@ -22,6 +22,7 @@ import { formatBandwidth, LINK_CHOICES } from '../../memory/link.js';
 import { CODEC_IDS, parseCodecOption, parseMemoryOptions } from '../../memory/options.js';
 import { formatBytes } from '../../io/sizes.js';
 import { parseInteger, parseNumber } from '../../io/numbers.js';
+import { DEFAULT_LR } from '../defaults.js';
 
 interface CompareCliOptions {
   model: string;
@@ -267,7 +268,7 @@ export function registerCompare(program: Command): void {
       'seed of initialisation, data order and dropout (shared by every run)',
       '1',
     )
-    .option('--lr <x>', 'learning rate of SGD', '0.01')
+    .option('--lr <x>', 'base learning rate of SGD', DEFAULT_LR)
     .option('--limit <n>', 'training images to load (default: batch x steps)')
     .option(
       '--test-limit <n>',

@@ -19,6 +19,7 @@ import { readResults, type StudyResults } from '../../study/results.js';
 import { runStudy } from '../../study/runner.js';
 import { runTfjsStudy } from '../../study/tfjs-model.js';
 import { createProgress } from '../progress.js';
+import { DEFAULT_LR } from '../defaults.js';
 
 export const PAPER_MODELS = 'alexnet,overfeat,nin,vgg16,squeezenet,googlenet';
 
@@ -215,7 +216,7 @@ export function registerStudy(program: Command): void {
       '50',
     )
     .option('--batch <n>', 'images per step (training: default 64; inference: default 16)')
-    .option('--lr <x>', 'base learning rate of SGD', '0.01')
+    .option('--lr <x>', 'base learning rate of SGD', DEFAULT_LR)
     .option(
       '--lr-schedule <name>',
       'learning rate over each run: linear (decays to zero at the last step), cosine, or constant',

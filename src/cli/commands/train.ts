@@ -21,6 +21,7 @@ import { formatSummary, percent, plural } from '../../train/summary-text.js';
 import { train, type StepRecord } from '../../train/trainer.js';
 import { addMemoryOptions } from '../memory-options.js';
 import { createProgress } from '../progress.js';
+import { DEFAULT_LR } from '../defaults.js';
 
 interface TrainCliOptions extends MemoryCliOptions {
   model: string;
@@ -183,7 +184,7 @@ export function registerTrain(program: Command): void {
     .option('--batch <n>', 'images per training step', '32')
     .option('--steps <n>', 'train for this many steps (instead of --epochs)')
     .option('--epochs <n>', 'train for this many passes over the training split (default 1)')
-    .option('--lr <x>', 'base learning rate of SGD', '0.02')
+    .option('--lr <x>', 'base learning rate of SGD', DEFAULT_LR)
     .option(
       '--lr-schedule <name>',
       'learning rate over the run: linear (decays to zero at the last step), cosine, or constant',
