@@ -165,11 +165,6 @@ export class StatsListener implements ManagerListener {
     this.steps.push(finishStep(s));
     this.#step = undefined;
   }
-
-  /** The step in progress (undefined between steps). */
-  get current(): StepStats | undefined {
-    return this.#step;
-  }
 }
 
 /** Spans on the compute and transfer lanes of a Chrome trace. */

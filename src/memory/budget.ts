@@ -12,8 +12,6 @@ import { DEFAULT_DEVICE_LIMIT_BYTES } from '../nn/device-limit.js';
 import type { ModelPlan, PeakEstimate } from '../plan/index.js';
 import { formatBytes } from '../io/sizes.js';
 
-export type { PeakEstimate } from '../plan/index.js';
-
 /** Device capacity assumed without --budget: the executor's default limit, below the wasm heap's end. */
 export const DEFAULT_DEVICE_BYTES = DEFAULT_DEVICE_LIMIT_BYTES;
 

@@ -286,7 +286,7 @@ export class MemoryManager implements SavedTensorStore {
     this.#throwIfFailed();
     if (!this.#backwardStarted) {
       this.#backwardStarted = true;
-      this.#prefetchOrder = backwardOrder(this.#offloadedEntries().map((e) => e.lastUse));
+      this.#prefetchOrder = backwardOrder([...this.#offloadedEntries()].map((e) => e.lastUse));
     }
     this.#layerStart = performance.now();
     this.#notCompute = 0;
@@ -460,10 +460,11 @@ export class MemoryManager implements SavedTensorStore {
     this.#addSync(layer, p);
   }
 
-  #offloadedEntries(): Entry[] {
-    return [...this.#byDataId.values()].filter(
-      (e) => e.offload && !e.residency.is(Residency.Released),
-    );
+  /** The offloaded entries still alive (no array is built: this runs at every backward layer). */
+  *#offloadedEntries(): Generator<Entry> {
+    for (const e of this.#byDataId.values()) {
+      if (e.offload && !e.residency.is(Residency.Released)) yield e;
+    }
   }
 
   /** At layer i's backward start: request what layer i and the next prefetchAhead offloading layers need. */

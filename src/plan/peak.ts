@@ -37,7 +37,8 @@ export function executorPeak(
   const { analysis: a, graph: g } = plan;
   const L = a.layers.length;
   const tl = new Timeline(L);
-  const { fwd, bwd } = { fwd: (i: number) => tl.fwd(i), bwd: (i: number) => tl.bwd(i) };
+  const fwd = (i: number): number => tl.fwd(i);
+  const bwd = (i: number): number => tl.bwd(i);
   const hold = (key: string, from: number, forwardEnd: number, bytes: number): void => {
     const b = plan.deviceBuffer(key);
     if (!b) {
