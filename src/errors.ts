@@ -39,3 +39,23 @@ export class DeviceMemoryError extends CdmaError {
     super('DEVICE_MEMORY', message);
   }
 }
+
+/** An output cdma was asked to write would destroy something, or cannot be written. */
+export class OutputFileError extends CdmaError {
+  constructor(message: string) {
+    super('OUTPUT_FILE', message);
+  }
+}
+
+/**
+ * The run was stopped by a signal. `exitCode` is 128 + the signal number
+ * (130 for SIGINT); the message says how to resume, where that is possible.
+ */
+export class InterruptedError extends CdmaError {
+  constructor(
+    message: string,
+    readonly exitCode = 130,
+  ) {
+    super('INTERRUPTED', message);
+  }
+}

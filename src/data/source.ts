@@ -90,13 +90,15 @@ export interface LoadRawOptions {
 }
 
 function readSource(src: DatasetSource, opts: LoadRawOptions): RawDataset {
+  const limits = { limit: opts.limit, testLimit: opts.testLimit };
   switch (src.kind) {
     case 'mnist':
       return loadEmbeddedMnist();
     case 'mnist-idx':
-      return loadIdxDir(src.dir!, { name: src.spec, classNames: DIGITS });
+      return loadIdxDir(src.dir!, { ...limits, name: src.spec, classNames: DIGITS });
     case 'fashion-mnist':
       return loadIdxDir(src.dir!, {
+        ...limits,
         name: src.spec,
         classNames: FASHION_MNIST_CLASSES,
         hint:
@@ -105,7 +107,7 @@ function readSource(src: DatasetSource, opts: LoadRawOptions): RawDataset {
             : 'pass the directory holding the Fashion-MNIST IDX files',
       });
     case 'idx':
-      return loadIdxDir(src.dir!, { name: src.spec });
+      return loadIdxDir(src.dir!, { ...limits, name: src.spec });
     case 'cifar10':
       return loadCifar10(src.dir!, src.spec);
     case 'images':

@@ -12,13 +12,14 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputFileError } from '../errors.js';
-import { readFileChecked } from '../data/files.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readBounded } from '../io/read.js';
 import { isSafeRelativePath } from './results.js';
 
 /** Largest model.json read. */
-export const MAX_MODEL_JSON_BYTES = 64 * 1024 * 1024;
+export const MAX_MODEL_JSON_BYTES = FILE_LIMITS.modelJson;
 /** Largest total weight size read (the wasm heap is 4 GiB). */
-export const MAX_WEIGHT_BYTES = 2 * 1024 * 1024 * 1024;
+export const MAX_WEIGHT_BYTES = FILE_LIMITS.modelWeights;
 
 const DTYPE_SIZE: Readonly<Record<string, number>> = {
   float32: 4,
@@ -103,7 +104,7 @@ function loadShards(
       `${where}: weights need ${needed} bytes, more than the ${MAX_WEIGHT_BYTES} allowed`,
     );
   const buffers = files.map((f) =>
-    readFileChecked(join(dir, f), `${where}: weight file`, MAX_WEIGHT_BYTES),
+    readBounded(join(dir, f), { what: `${where}: weight file`, maxBytes: MAX_WEIGHT_BYTES }),
   );
   const total = buffers.reduce((s, b) => s + b.length, 0);
   if (total !== needed) {
@@ -128,7 +129,7 @@ export function fileIO(path: string): tf.io.IOHandler {
   const dir = dirname(path);
   return {
     async load(): Promise<tf.io.ModelArtifacts> {
-      const json = parseModelJson(readFileChecked(path, 'tfjs model', MAX_MODEL_JSON_BYTES), path);
+      const json = parseModelJson(readBounded(path, { what: 'tfjs model', maxBytes: MAX_MODEL_JSON_BYTES }), path);
       return tf.io.getModelArtifactsForJSON(json, async (manifest) =>
         loadShards(manifest, dir, path),
       );

@@ -10,7 +10,9 @@ import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { InputFileError, InvalidArgumentError } from '../errors.js';
-import { listDir, readFileChecked, requireDir } from '../data/files.js';
+import { listDir, requireDir } from '../data/files.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readBounded } from '../io/read.js';
 import { decodeImage } from '../data/image-decode.js';
 import { readImageHeader } from '../data/image-header.js';
 import { resizeBilinear } from '../data/fit.js';
@@ -113,7 +115,7 @@ function loadImages(
   const [lo, hi] = o.inputRange;
   files.forEach((f, i) => {
     const path = join(o.imagesDir, f);
-    const bytes = readFileChecked(path, 'image', 64 * 1024 * 1024);
+    const bytes = readBounded(path, { what: 'image', maxBytes: FILE_LIMITS.image });
     const header = readImageHeader(bytes, path);
     const img = decodeImage(bytes, header, c, path);
     const fitted = resizeBilinear(

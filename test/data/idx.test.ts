@@ -77,7 +77,7 @@ test('gzipped IDX files inflate only as far as their header declares', (t) => {
     () => loadRawDataset(`idx:${dir}`),
     (e: unknown) =>
       e instanceof InputFileError &&
-      /decompresses to more than the 12 bytes expected/.test(e.message),
+      /decompresses to more than the 12 bytes its IDX header declares/.test(e.message),
   );
   // Forged dimensions in a gzipped header: refused before inflating the rest.
   writeFile(join(dir, 't10k-labels-idx1-ubyte.gz'), gzipSync(idxBytes([4], new Uint8Array(4))));

@@ -6,7 +6,9 @@ import type { CodecId, CodecParams, DType } from '../../codec/codec.js';
 import { DEFAULT_CHUNK_BYTES, type ContainerLayout } from '../../codec/container/format.js';
 import { LAYOUTS } from '../../codec/layout.js';
 import { CODEC_DESCRIPTIONS, CODEC_IDS, CODEC_PARAMS, parseParams } from '../../codec/registry.js';
-import { readInputFile, writeFileAtomic } from '../../io/files.js';
+import { FILE_LIMITS } from '../../io/limits.js';
+import { readBounded } from '../../io/read.js';
+import { checkOutput, writeOutput } from '../../io/write.js';
 import { parseNpy } from '../../io/npy.js';
 import { formatBytes, parseByteSize } from '../../io/sizes.js';
 import { parseInteger } from '../../io/numbers.js';
@@ -38,7 +40,11 @@ interface CompressFlags {
 }
 
 function runCompress(input: string, output: string, flags: CompressFlags): void {
-  const arr = parseNpy(readInputFile(input, 'input'), input);
+  checkOutput(output, { inputs: [input] });
+  const arr = parseNpy(
+    readBounded(input, { what: 'input', maxBytes: FILE_LIMITS.npy, stdin: true }),
+    input,
+  );
   let dtype: DType;
   if (arr.dtype === 'uint16') {
     if (!flags.bfloat16)
@@ -55,6 +61,10 @@ function runCompress(input: string, output: string, flags: CompressFlags): void 
   }
   const params = { ...flags.param };
   if (flags.level !== undefined) {
+    if (flags.param?.level !== undefined)
+      throw new InvalidArgumentError(
+        `--level ${flags.level} and --param level=${flags.param.level} both set the zlib level; give one`,
+      );
     if (flags.codec !== 'zlib')
       throw new InvalidArgumentError(`--level applies to --codec zlib, not ${flags.codec}`);
     params.level = flags.level;
@@ -76,7 +86,7 @@ function runCompress(input: string, output: string, flags: CompressFlags): void 
     codecLayout: flags.codecLayout,
     chunkBytes: flags.chunkSize,
   });
-  writeFileAtomic(output, [container]);
+  writeOutput(output, container, { inputs: [input] });
   const raw = arr.data.length;
   const ratio = container.length > 0 ? raw / container.length : 0;
   process.stdout.write(
@@ -104,7 +114,7 @@ export function registerCompress(program: Command): void {
         'self-describing, chunked, checksummed cdma container (docs/FORMAT.md). ' +
         'OUT is written whole or not at all (temp file, then rename).',
     )
-    .argument('<in.npy>', 'input tensor (.npy, C order, little-endian)')
+    .argument('<in.npy>', "input tensor (.npy, C order, little-endian; '-' for standard input)")
     .argument('<out.cdma>', 'container to write')
     .addOption(
       new Option(

@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import { CdmaError, CorruptDataError } from '../../errors.js';
 import { decompress } from '../../codec/api.js';
-import { readInputFile, writeFileAtomic } from '../../io/files.js';
+import { FILE_LIMITS } from '../../io/limits.js';
+import { readBounded } from '../../io/read.js';
+import { checkOutput, writeOutput } from '../../io/write.js';
 import { npyHeader } from '../../io/npy.js';
 import { formatBytes } from '../../io/sizes.js';
 
@@ -20,10 +22,11 @@ export function naming<T>(path: string, fn: () => T): T {
 const NPY_DTYPE = { float32: 'float32', float16: 'float16', bfloat16: 'uint16' } as const;
 
 function runDecompress(input: string, output: string): void {
-  const bytes = readInputFile(input, 'input');
+  checkOutput(output, { inputs: [input] });
+  const bytes = readBounded(input, { what: 'input', maxBytes: FILE_LIMITS.container, stdin: true });
   const { data, dtype, shape, layout } = naming(input, () => decompress(bytes));
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  writeFileAtomic(output, [npyHeader(NPY_DTYPE[dtype], shape), raw]);
+  writeOutput(output, [npyHeader(NPY_DTYPE[dtype], shape), raw], { inputs: [input] });
   const note = dtype === 'bfloat16' ? ' (bfloat16 written as uint16 bit patterns)' : '';
   const where = layout === 'flat' ? '' : ` ${layout}`;
   process.stdout.write(
@@ -41,7 +44,7 @@ export function registerDecompress(program: Command): void {
         'verified; a damaged container is an error naming the problem, and OUT is written whole ' +
         'or not at all.',
     )
-    .argument('<in.cdma>', 'container to read')
+    .argument('<in.cdma>', "container to read ('-' for standard input)")
     .argument('<out.npy>', 'NumPy file to write')
     .addHelpText('after', '\nExample:\n  cdma decompress act.cdma act.npy')
     .action((input: string, output: string) => runDecompress(input, output));

@@ -1,7 +1,8 @@
 /** `cdma inspect`: what a cdma container holds and how well it compressed. */
 import type { Command } from 'commander';
 import { dumpContainer, inspect, type InspectReport } from '../../codec/api.js';
-import { readInputFile } from '../../io/files.js';
+import { FILE_LIMITS } from '../../io/limits.js';
+import { readBounded } from '../../io/read.js';
 import { formatBytes } from '../../io/sizes.js';
 import { naming } from './decompress.js';
 
@@ -61,7 +62,7 @@ interface InspectFlags {
 }
 
 function runInspect(input: string, flags: InspectFlags): void {
-  const bytes = readInputFile(input, 'input');
+  const bytes = readBounded(input, { what: 'input', maxBytes: FILE_LIMITS.container, stdin: true });
   const report = naming(input, () => inspect(bytes));
   if (flags.dump) {
     process.stdout.write(dumpContainer(bytes));
@@ -83,7 +84,7 @@ export function registerInspect(program: Command): void {
         'ratio and density (non-zero elements / elements). Every chunk is decoded, so this also ' +
         'verifies every checksum; a damaged container is an error naming the problem.',
     )
-    .argument('<in.cdma>', 'container to read')
+    .argument('<in.cdma>', "container to read ('-' for standard input)")
     .option('--json', 'print the full report, chunks included, as JSON')
     .option('--chunks', 'also print a table of the chunks (offset, sizes, ratio, density, CRC-32)')
     .option(
