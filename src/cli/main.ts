@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /** The `cdma` command line. Each command lives in ./commands/<name>.ts. */
 import { Command, CommanderError, type Option } from 'commander';
-import { CdmaError } from '../errors.js';
+import { CdmaError, InterruptedError } from '../errors.js';
+import { installProcessGuards, runCleanups } from '../io/lifecycle.js';
 import { registerCommands } from './commands/index.js';
 
 export function buildProgram(): Command {
@@ -72,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof CdmaError) {
       process.stderr.write(`cdma: ${e.message}\n`);
-      return 1;
+      return e instanceof InterruptedError ? e.exitCode : 1;
     }
     throw e;
   }
@@ -80,14 +81,17 @@ export async function main(argv: string[]): Promise<number> {
 
 const invoked = process.argv[1] ?? '';
 if (/cli[\\/]main\.(js|ts)$/.test(invoked) || /[\\/]cdma$/.test(invoked)) {
+  installProcessGuards();
   main(process.argv.slice(2)).then(
     (code) => {
+      runCleanups();
       process.exitCode = code;
     },
     (e: unknown) => {
       process.stderr.write(
         `cdma: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
       );
+      runCleanups();
       process.exitCode = 2;
     },
   );

@@ -41,6 +41,7 @@ export interface OutputOptions {
 export type OutputData = string | Uint8Array | readonly (string | Uint8Array)[];
 
 function kindOf(st: Stats): string {
+  if (st.isFile()) return 'a file';
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a pipe (FIFO)';
   if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';

@@ -128,6 +128,18 @@ function describeIoError(e: unknown, what: string, dir: string): HostStoreError 
   );
 }
 
+/** Creates a private `cdma-spill-*` directory inside `parent` (which must be a folder). */
+export function makeSpillDir(parent: string): string {
+  try {
+    if (!fs.statSync(parent).isDirectory()) throw new Error('not a directory');
+    return fs.mkdtempSync(join(parent, 'cdma-spill-'));
+  } catch (e) {
+    throw new HostStoreError(
+      `cannot use host store directory ${parent}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
 export class SpillHostStore implements HostStore {
   /** The private directory holding this store's files. */
   readonly dir: string;
@@ -135,17 +147,13 @@ export class SpillHostStore implements HostStore {
   readonly #entries = new Map<number, { path: string; length: number; crc: number }>();
   #bytes = 0;
 
-  /** Creates a private directory inside `parent` (which must exist). */
-  constructor(parent: string, io: SpillIo = nodeSpillIo) {
+  /**
+   * Uses `privateDir` when given (made by makeSpillDir), else creates a
+   * private directory inside `parent` (which must exist).
+   */
+  constructor(parent: string, io: SpillIo = nodeSpillIo, privateDir?: string) {
     this.#io = io;
-    try {
-      if (!fs.statSync(parent).isDirectory()) throw new Error('not a directory');
-      this.dir = fs.mkdtempSync(join(parent, 'cdma-spill-'));
-    } catch (e) {
-      throw new HostStoreError(
-        `cannot use host store directory ${parent}: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
+    this.dir = privateDir ?? makeSpillDir(parent);
   }
 
   put(key: number, bytes: Uint8Array): void {

@@ -529,15 +529,19 @@ export class MemoryManager implements SavedTensorStore {
     if (this.#closed) throw new InvalidArgumentError('memory manager is closed');
   }
 
-  /** Stops the engine, frees host memory and writes the trace (if asked). */
-  async close(): Promise<void> {
+  /**
+   * Stops the engine, frees host memory and writes the trace (if asked).
+   * Pass the error that ended the run, if one did: the trace then says
+   * `"status": "failed"` with it, so it cannot be mistaken for a whole run.
+   */
+  async close(failure?: unknown): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const e of this.#byDataId.values()) this.#dropDevice(e);
     this.#byDataId.clear();
     await this.#engine?.close();
     this.#pool.clear();
-    if (this.trace && this.config.tracePath) this.trace.write(this.config.tracePath);
+    if (this.trace && this.config.tracePath) this.trace.write(this.config.tracePath, failure);
   }
 }
 

@@ -4,8 +4,7 @@
  * process, the compute thread and the transfer engine, timestamps in
  * microseconds from the start of the run.
  */
-import { writeFileSync } from 'node:fs';
-import { InputFileError } from '../errors.js';
+import { writeOutput } from '../io/write.js';
 
 export type Lane = 'compute' | 'transfer';
 
@@ -98,13 +97,15 @@ export class TraceRecorder {
     return { traceEvents: [...meta, ...this.#events], displayTimeUnit: 'ms' };
   }
 
-  write(path: string): void {
-    try {
-      writeFileSync(path, JSON.stringify(this.toJSON()));
-    } catch (e) {
-      throw new InputFileError(
-        `cannot write trace file ${path}: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
+  /**
+   * Writes the trace through the safe writer. `otherData.status` is "ok", or
+   * "failed" with the error when `failure` (the error that ended the run) is given.
+   */
+  write(path: string, failure?: unknown): void {
+    const status =
+      failure === undefined
+        ? { status: 'ok' }
+        : { status: 'failed', error: failure instanceof Error ? failure.message : String(failure) };
+    writeOutput(path, JSON.stringify({ ...this.toJSON(), otherData: status }), { what: 'trace' });
   }
 }

@@ -5,9 +5,12 @@
  * every pending and later job rejects with a typed error: nothing continues
  * on data that may be lost.
  */
+import { rmSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { CorruptDataError, type CdmaError } from '../errors.js';
+import { onExit } from '../io/lifecycle.js';
 import { startWorker } from '../io/worker.js';
+import { makeSpillDir } from './host-store.js';
 import { HostStoreError, TransferEngineError } from './errors.js';
 import type {
   ElementBytes,
@@ -65,14 +68,38 @@ export class TransferEngine {
   /** Difference between epoch milliseconds and this thread's performance.now(). */
   readonly #epochOffset = performance.timeOrigin;
 
-  private constructor(worker: Worker) {
+  /** Removes the spill folder (if any); runs at close, and at process exit or signal if never closed. */
+  readonly #cleanup: () => void;
+
+  private constructor(worker: Worker, cleanup: () => void) {
     this.#worker = worker;
+    this.#cleanup = cleanup;
   }
 
-  /** Starts the engine thread and waits until its codec and host store are ready. */
-  static start(config: EngineConfig): Promise<TransferEngine> {
-    const engine = new TransferEngine(spawn(config));
-    return engine.#ready();
+  /**
+   * Starts the engine thread and waits until its codec and host store are
+   * ready. A spill store's private folder is made here, on the main thread,
+   * so that it is removed on every exit path, signals included.
+   */
+  static async start(config: EngineConfig): Promise<TransferEngine> {
+    let cleanup = () => {};
+    let hostStore = config.hostStore;
+    if (hostStore.kind === 'spill' && hostStore.privateDir === undefined) {
+      const dir = makeSpillDir(hostStore.dir);
+      const remove = () => rmSync(dir, { recursive: true, force: true });
+      const forget = onExit(remove);
+      cleanup = () => {
+        forget();
+        remove();
+      };
+      hostStore = { ...hostStore, privateDir: dir };
+    }
+    try {
+      return await new TransferEngine(spawn({ ...config, hostStore }), cleanup).#ready();
+    } catch (e) {
+      cleanup();
+      throw e;
+    }
   }
 
   #ready(): Promise<TransferEngine> {
@@ -216,6 +243,7 @@ export class TransferEngine {
     if (this.#failure) {
       this.#closing = true;
       await this.#worker.terminate();
+      this.#cleanup();
       return;
     }
     const op = this.#nextOp++;
@@ -230,5 +258,6 @@ export class TransferEngine {
       // already failed; terminate below
     }
     await this.#worker.terminate();
+    this.#cleanup();
   }
 }

@@ -6,7 +6,14 @@
 import type { CodecId, CodecParams } from '../codec/codec.js';
 
 export type HostStoreConfig =
-  { readonly kind: 'ram' } | { readonly kind: 'spill'; readonly dir: string };
+  | { readonly kind: 'ram' }
+  | {
+      readonly kind: 'spill';
+      /** The user's --host-store folder. */
+      readonly dir: string;
+      /** The private cdma-spill-* folder inside it, made (and removed) by the main thread. */
+      readonly privateDir?: string;
+    };
 
 export interface EngineConfig {
   readonly codec: { readonly id: CodecId; readonly params?: CodecParams };

@@ -183,7 +183,7 @@ try {
   codec = getCodec(config.codec.id, config.codec.params);
   store =
     config.hostStore.kind === 'spill'
-      ? new SpillHostStore(config.hostStore.dir)
+      ? new SpillHostStore(config.hostStore.dir, undefined, config.hostStore.privateDir)
       : new RamHostStore();
   port.on('message', handle);
   send({ type: 'ready' });

@@ -7,7 +7,8 @@
  * network's earlier results and a matching checkpoint, it resumes exactly.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { prepareOutputDir, writeOutput } from '../io/write.js';
 import { join } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { Executor } from '../nn/executor.js';
@@ -85,7 +86,7 @@ export async function runModel(
     }
   }
   if (start === 0) rmSync(mapDir, { recursive: true, force: true });
-  mkdirSync(mapDir, { recursive: true });
+  prepareOutputDir(mapDir, 'map folder');
 
   const [c, h, w] = dataset.shape;
   const size = c * h * w;
@@ -119,7 +120,7 @@ export async function runModel(
       let file = `${safeName(m.layer)}-s${m.step}.png`;
       for (let k = 2; used.has(file); k++) file = `${safeName(m.layer)}-${k}-s${m.step}.png`;
       used.add(file);
-      writeFileSync(join(mapDir, file), m.image.png);
+      writeOutput(join(mapDir, file), m.image.png, { what: 'activation map' });
       acc.addMap({
         layer: m.layer,
         step: m.step,

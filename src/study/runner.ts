@@ -6,7 +6,8 @@
  * networks are kept, an unfinished one resumes from its checkpoint) and
  * gives the numbers an uninterrupted run would have.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { prepareOutputDir, writeOutput } from '../io/write.js';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
@@ -71,9 +72,7 @@ function sameSettings(a: StudyConfig, b: StudyConfig): string | null {
 }
 
 function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 1)}\n`);
-  renameSync(tmp, path);
+  writeOutput(path, `${JSON.stringify(value, null, 1)}\n`, { what: 'study results' });
 }
 
 /** Runs or resumes a study into `o.out`. */
@@ -127,7 +126,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     backend: o.backend,
   };
 
-  mkdirSync(o.out, { recursive: true });
+  prepareOutputDir(o.out, 'study folder');
   const resultsPath = join(o.out, 'results.json');
   const models = new Map<string, ModelResult>();
   if (o.fresh) {
@@ -144,7 +143,7 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
     for (const m of existing.models) models.set(m.model, m);
     log(`resuming the study in ${o.out}`);
   }
-  mkdirSync(join(o.out, 'checkpoints'), { recursive: true });
+  prepareOutputDir(join(o.out, 'checkpoints'), 'checkpoint folder');
 
   const snapshot = (): StudyResults => {
     const order = [...names, ...[...models.keys()].filter((m) => !names.includes(m))];

@@ -140,3 +140,21 @@ test('a host store directory that does not exist fails at start', async () => {
     HostStoreError,
   );
 });
+
+test('an engine failure leaves no spill folder behind once the manager closes', async () => {
+  await withDir(async (dir) => {
+    const m = await create({ hostStore: { kind: 'spill', dir } });
+    let during: string[] = [];
+    try {
+      const store = injecting(m, () => {
+        during = readdirSync(dir);
+        m.engine!.injectFault('exit');
+      });
+      await assert.rejects(runSteps(spec(), { batch: 4, steps: 2, store }), TransferEngineError);
+    } finally {
+      await m.close(new Error('engine failed'));
+    }
+    assert.equal(during.length, 1, 'the spill folder existed while training');
+    assert.deepEqual(readdirSync(dir), []);
+  });
+});

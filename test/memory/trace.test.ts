@@ -37,6 +37,25 @@ test('the trace recorder writes Chrome trace-event JSON', () => {
   assert.deepEqual(names, ['cdma', 'compute', 'transfer engine (DMA)']);
 });
 
+test('a trace says whether its run finished: status ok, or failed with the error', () => {
+  const dir = makeTempDir('trace-status');
+  try {
+    const t = new TraceRecorder(0);
+    t.span('compute', 'conv1', 'forward', 1, 2);
+    t.write(join(dir, 'ok.json'));
+    t.write(join(dir, 'failed.json'), new Error('transfer engine thread crashed'));
+    const read = (f: string) =>
+      JSON.parse(readFileSync(join(dir, f), 'utf8')) as { otherData: unknown };
+    assert.deepEqual(read('ok.json').otherData, { status: 'ok' });
+    assert.deepEqual(read('failed.json').otherData, {
+      status: 'failed',
+      error: 'transfer engine thread crashed',
+    });
+  } finally {
+    removeDir(dir);
+  }
+});
+
 test('--trace writes compute and transfer lanes of a real run, viewable in Perfetto', async () => {
   const dir = makeTempDir('trace');
   try {

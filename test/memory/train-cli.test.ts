@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { runCliProcess } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const cdma = (argv: string[]) => runCliProcess(argv);
 
@@ -42,3 +44,36 @@ test('cdma train stops before the first step when the policy cannot fit the budg
   );
   assert.equal(r.out, '');
 });
+
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
+  test(`${signal} during cdma train removes the spill folder and exits ${code}`, async (t) => {
+    const dir = tempDir(t, 'spill-signal');
+    let sent = false;
+    const r = await runCliProcess(
+      [
+        ...base.filter((a) => a !== '--quiet'),
+        '--steps',
+        '500',
+        '--policy',
+        'all',
+        '--host-store',
+        dir,
+      ],
+      {
+        onStderr: (err, child) => {
+          // Once a step has run, offloaded activations are in spill files.
+          if (!sent && /step|\d+\/500/.test(err) && readdirSync(dir).length > 0) {
+            sent = true;
+            child.kill(signal);
+          }
+        },
+      },
+    );
+    assert.ok(sent, `the run never reached a step: ${r.err}`);
+    assert.equal(r.code, code, r.err);
+    assert.deepEqual(readdirSync(dir), [], 'no cdma-spill-* folder is left behind');
+  });
+}
