@@ -14,7 +14,6 @@
  * the runs (after warm-up) and of those per-run ratios. Prints a markdown table
  * and writes JSON (default bench/results/codecs.json).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +25,7 @@ import { reluSample, type ZeroPattern } from '../src/codec/sample.js';
 import { packageRoot } from '../src/codec/wasm-module.js';
 import { ZvcWasm } from '../src/codec/zvc-wasm.js';
 import { zvcMaxSize } from '../src/codec/zvc-format.js';
+import { prepareOutputDir, writeOutput } from '../src/io/write.js';
 
 interface Args {
   quick: boolean;
@@ -385,8 +385,8 @@ function main(): void {
     rows,
     targets: checks,
   };
-  mkdirSync(dirname(args.out), { recursive: true });
-  writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
+  prepareOutputDir(dirname(args.out), 'results folder');
+  writeOutput(args.out, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write(`\nwrote ${args.out}\n`);
 }
 

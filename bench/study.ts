@@ -15,7 +15,6 @@
  * when a core is free for it. Prints a table and writes
  * bench/results/study.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -30,6 +29,7 @@ import { epochOrder, gather } from '../src/train/batches.js';
 import { Sgd } from '../src/train/sgd.js';
 import { InlineMeasureService, WorkerMeasureService } from '../src/study/measure-service.js';
 import { StepRecorder, type RecordedStep } from '../src/study/recorder.js';
+import { prepareOutputDir, writeOutput } from '../src/io/write.js';
 
 interface Options {
   batch: number;
@@ -193,8 +193,8 @@ async function main(): Promise<void> {
     );
   }
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'study.json');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ options: o, rows }, null, 1)}\n`);
+  prepareOutputDir(dirname(out), 'results folder');
+  writeOutput(out, `${JSON.stringify({ options: o, rows }, null, 1)}\n`);
   console.log(`\nwrote ${out}`);
 }
 

@@ -24,7 +24,7 @@
  * other processes does not count; wall times are reported alongside.
  * Prints a table and writes bench/results/train.json.
  */
-import { mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -34,6 +34,7 @@ import { analyzeModel } from '../src/nn/shapes.js';
 import type { Conv2dSpec, ModelSpec } from '../src/nn/spec.js';
 import { getModel } from '../src/nn/zoo/index.js';
 import { Sgd } from '../src/train/sgd.js';
+import { prepareOutputDir, writeOutput } from '../src/io/write.js';
 
 interface Options {
   batch: number;
@@ -318,8 +319,8 @@ async function main(): Promise<void> {
     );
   }
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'train.json');
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(
+  prepareOutputDir(dirname(out), 'results folder');
+  writeOutput(
     out,
     JSON.stringify({ date: new Date().toISOString(), backend: 'wasm', ...o, results }, null, 2) +
       '\n',

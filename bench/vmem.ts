@@ -17,7 +17,6 @@
  * Step times are medians over the steps after the first. Prints tables and
  * writes bench/results/vmem.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -32,6 +31,7 @@ import { DEFAULT_MEMORY_CONFIG, type MemoryConfig } from '../src/memory/config.j
 import { formatBandwidth, LINK_PRESETS, paperScaledLink } from '../src/memory/link.js';
 import { MemoryManager } from '../src/memory/manager.js';
 import { idealStepMs, median } from '../src/memory/stats.js';
+import { prepareOutputDir, writeOutput } from '../src/io/write.js';
 
 interface Options {
   batch: number;
@@ -326,6 +326,6 @@ const results: Record<string, unknown> = {
 if (o.overhead) results.overhead = await overhead(o);
 if (o.paper) results.paperScaled = await paper(o);
 const out = join(dirname(fileURLToPath(import.meta.url)), 'results', 'vmem.json');
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+prepareOutputDir(dirname(out), 'results folder');
+writeOutput(out, JSON.stringify(results, null, 2) + '\n');
 console.log(`\nwrote ${out}`);

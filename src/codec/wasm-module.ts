@@ -5,6 +5,7 @@
  * so the same code works from src/ (tsx) and from dist/src/ (built).
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readBounded } from '../io/read.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wasmApi, type WasmModule } from './wasm-api.js';
@@ -90,7 +91,7 @@ export function loadWasmModule(name: string): WasmModule | undefined {
     const file = wasmFile(name);
     if (file !== undefined && wasmApi !== undefined) {
       try {
-        mod = new wasmApi.Module(readFileSync(file));
+        mod = new wasmApi.Module(readBounded(file, { what: 'wasm module', maxBytes: 64 << 20 }));
       } catch {
         mod = null;
       }
