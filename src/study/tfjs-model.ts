@@ -7,12 +7,13 @@
  * each batch counts as one recorded step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { InputFileError, InvalidArgumentError } from '../errors.js';
 import { listDir, requireDir } from '../data/files.js';
 import { FILE_LIMITS } from '../io/limits.js';
 import { readBounded } from '../io/read.js';
+import { prepareOutputDir, writeOutput } from '../io/write.js';
 import { decodeImage } from '../data/image-decode.js';
 import { readImageHeader } from '../data/image-header.js';
 import { resizeBilinear } from '../data/fit.js';
@@ -27,7 +28,7 @@ import {
 import { isDrawable } from './maps.js';
 import { RESULTS_FORMAT, RESULTS_VERSION, type StudyResults } from './results.js';
 import { GENERATOR, type StudyOutcome } from './options.js';
-import { fileIO } from './tfjs-io.js';
+import { loadTfjsModel } from './tfjs-io.js';
 
 export interface TfjsStudyOptions {
   /** Path of the Layers model's model.json. */
@@ -47,6 +48,11 @@ export interface TfjsStudyOptions {
   readonly mapLayers: number;
   readonly mapChannels: number;
   readonly threads: boolean;
+  /**
+   * Seed for the weights of a model.json that has none (see seededWeight in
+   * tfjs-io.ts); without it such a model is an error.
+   */
+  readonly randomInit?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -57,6 +63,12 @@ interface Target {
   readonly kind: string;
   readonly shape: number[];
   readonly output: tf.SymbolicTensor;
+}
+
+/** A name from model.json as one file name: no separators, no leading dot. */
+function safeFileName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  return s === '' || s.startsWith('.') ? `_${s}` : s;
 }
 
 /** Layers whose single output is [batch, C] or [batch, H, W, C]: the tensors we can measure. */
@@ -141,15 +153,9 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
   }
   await initBackend(o.backend);
   log(`loading ${o.modelPath}`);
-  let model: tf.LayersModel;
-  try {
-    model = await tf.loadLayersModel(fileIO(o.modelPath));
-  } catch (e) {
-    if (e instanceof InputFileError) throw e;
-    throw new InputFileError(
-      `${o.modelPath}: not a loadable TensorFlow.js Layers model (${(e as Error).message})`,
-    );
-  }
+  prepareOutputDir(o.out);
+  const model = await loadTfjsModel(o.modelPath, { randomInit: o.randomInit });
+  if (o.randomInit !== undefined) log(`weights: seeded random (--random-init ${o.randomInit})`);
   const inShape = model.inputs.length === 1 ? model.inputs[0].shape : null;
   if (
     !inShape ||
@@ -175,9 +181,9 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
   );
 
   const name = model.name || basename(o.modelPath, '.json');
-  const mapDir = join(o.out, 'maps', name.replace(/[^A-Za-z0-9._-]/g, '_'));
+  const mapDir = join(o.out, 'maps', safeFileName(name));
   rmSync(mapDir, { recursive: true, force: true });
-  mkdirSync(mapDir, { recursive: true });
+  prepareOutputDir(mapDir, 'map folder');
   const drawable = targets.filter((t) => isDrawable(t.shape));
   const drawn = new Set<string>();
   const k = Math.min(o.mapLayers, drawable.length);
@@ -231,8 +237,8 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
       acc.addStep({ step: b, loss: null, accuracy: null, tensors });
       replies.forEach((r, i) => {
         if (!r.map) return;
-        const file = `${targets[i].name.replace(/[^A-Za-z0-9._-]/g, '_')}-${i}-s${b}.png`;
-        writeFileSync(join(mapDir, file), r.map.png);
+        const file = `${safeFileName(targets[i].name)}-${i}-s${b}.png`;
+        writeOutput(join(mapDir, file), r.map.png, { what: 'activation map' });
         acc.addMap({
           layer: targets[i].name,
           step: b,
@@ -256,7 +262,7 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
       dataset: o.imagesDir,
       every: 1,
       batch: o.batch,
-      seed: 0,
+      seed: o.randomInit ?? 0,
       steps: batches,
       lr: 0,
       lrSchedule: 'none',
@@ -270,7 +276,9 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
     models: [acc.result(batches, 'complete')],
   };
   const resultsPath = join(o.out, 'results.json');
-  writeFileSync(`${resultsPath}.tmp`, `${JSON.stringify(results, null, 1)}\n`);
-  renameSync(`${resultsPath}.tmp`, resultsPath);
+  writeOutput(resultsPath, `${JSON.stringify(results, null, 1)}\n`, {
+    what: 'study results',
+    inputs: [o.modelPath],
+  });
   return { results, interrupted: false, resultsPath };
 }

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { initBackend } from '../../src/nn/backend.js';
 import { fileIO } from '../../src/study/tfjs-io.js';
 import { runTfjsStudy, type TfjsStudyOptions } from '../../src/study/tfjs-model.js';
 import { readResults } from '../../src/study/results.js';
-import { InputFileError } from '../../src/errors.js';
+import { InputFileError, OutputFileError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** Writes n seeded 12x12 RGB PNGs (one a different size, to exercise resizing). */
@@ -137,4 +137,91 @@ test('missing images, a model that is not an image model and one-sided options a
   await assert.rejects(runTfjsStudy(opts(root)), /holds no \.png, \.jpg or \.jpeg file/);
   writeFileSync(join(root, 'images', 'broken.png'), 'not a png at all');
   await assert.rejects(runTfjsStudy(opts(root)), InputFileError);
+});
+
+/** Saves a small conv net, then removes its weights from model.json (and optionally renames it). */
+async function weightlessModel(root: string, name?: string): Promise<void> {
+  const m = tf.sequential();
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [12, 12, 3],
+      filters: 4,
+      kernelSize: 3,
+      activation: 'relu',
+      name: 'conv',
+    }),
+  );
+  m.add(tf.layers.flatten({ name: 'flat' }));
+  m.add(tf.layers.dense({ units: 3, activation: 'relu', name: 'fc' }));
+  const path = join(root, 'model', 'model.json');
+  await m.save(fileIO(path));
+  const json = JSON.parse(readFileSync(path, 'utf8'));
+  delete json.weightsManifest;
+  if (name !== undefined) json.modelTopology.config.name = name;
+  writeFileSync(path, JSON.stringify(json));
+}
+
+test('a model without weights is studied only with --random-init, and the same seed gives the same results', async (t) => {
+  await initBackend('cpu');
+  const root = tempDir(t, 'tfjs-study');
+  await weightlessModel(root);
+  writeImages(join(root, 'images'), 3);
+  await assert.rejects(
+    runTfjsStudy(opts(root)),
+    (e) =>
+      e instanceof InputFileError &&
+      e.message.includes(join(root, 'model', 'model.json')) &&
+      /has no weights; pass --random-init SEED/.test(e.message),
+  );
+  const run = async (seed: number, out: string) => {
+    const lines: string[] = [];
+    const r = await runTfjsStudy({
+      ...opts(root),
+      randomInit: seed,
+      out: join(root, out),
+      log: (l) => lines.push(l),
+    });
+    assert.ok(lines.some((l) => l.includes(`--random-init ${seed}`)));
+    assert.equal(r.results.config.seed, seed);
+    return r.results.models[0];
+  };
+  const a = await run(7, 'a');
+  const b = await run(7, 'b');
+  const c = await run(8, 'c');
+  assert.deepEqual(a.layers, b.layers);
+  assert.deepEqual(a.maps, b.maps);
+  for (const map of a.maps) {
+    assert.deepEqual(
+      readFileSync(join(root, 'a', map.file)),
+      readFileSync(join(root, 'b', map.file)),
+    );
+  }
+  assert.notDeepEqual(
+    a.layers.map((l) => l.series.density),
+    c.layers.map((l) => l.series.density),
+  );
+});
+
+test('outputs stay inside --out whatever the model is called, and a bad --out is refused first', async (t) => {
+  await initBackend('cpu');
+  const root = tempDir(t, 'tfjs-study');
+  await weightlessModel(root, '..');
+  writeImages(join(root, 'images'), 2);
+  mkdirSync(join(root, 'out'));
+  writeFileSync(join(root, 'out', 'keep.txt'), "not the study's");
+  const r = await runTfjsStudy({ ...opts(root), randomInit: 1 });
+  assert.ok(existsSync(join(root, 'out', 'keep.txt')));
+  assert.deepEqual(readdirSync(join(root, 'out', 'maps')), ['_..']);
+  assert.ok(r.results.models[0].maps.length > 0);
+  for (const map of r.results.models[0].maps) {
+    assert.ok(map.file.startsWith('maps/_../'));
+    assert.ok(existsSync(join(root, 'out', map.file)));
+  }
+  assert.deepEqual(readResults(join(root, 'out', 'results.json')), r.results);
+
+  writeFileSync(join(root, 'file'), 'x');
+  await assert.rejects(
+    runTfjsStudy({ ...opts(root), randomInit: 1, out: join(root, 'file') }),
+    OutputFileError,
+  );
 });
