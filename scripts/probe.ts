@@ -751,13 +751,13 @@ const cases: Case[] = [
   {
     name: 'simulate: --out is a file',
     kind: 'outputs destroy',
-    args: [...S, '--sweep', '--densities', '0.5', '--out', p('afile')],
+    args: ['simulate', '--model', 'vgg16', '--sweep', '--densities', '0.5', '--out', p('afile')],
     protect: [p('afile')],
   },
   {
     name: 'simulate: --out is a link loop',
     kind: 'outputs destroy',
-    args: [...S, '--sweep', '--densities', '0.5', '--out', p('loop')],
+    args: ['simulate', '--model', 'vgg16', '--sweep', '--densities', '0.5', '--out', p('loop')],
   },
   {
     name: 'simulate: sweep option without --sweep',

@@ -7,7 +7,7 @@
  * every run ended with the oracle's weights. It drives the trainer, so it
  * lives beside the CLI rather than in the memory manager.
  */
-import type { CodecId } from '../codec/codec.js';
+import type { CodecId, CodecParams } from '../codec/codec.js';
 import type { Dataset } from '../data/dataset.js';
 import type { BackendName } from '../nn/backend.js';
 import type { ModelSpec } from '../nn/spec.js';
@@ -74,10 +74,24 @@ export function steadyMedian(xs: readonly number[]): number {
   return median(xs.length >= 3 ? xs.slice(1) : xs);
 }
 
-/** The standard runs: oracle, vDNN (codec none), cDMA (zvc) and cDMA-<codec> for the others asked for. */
+/** A codec of a cDMA run, with its parameters. */
+export interface CodecChoice {
+  readonly id: CodecId;
+  readonly params?: CodecParams;
+}
+
+/** "cDMA" for plain zvc, else "cDMA-<id>", with any parameters: "cDMA-zlib:level=1". */
+export function cdmaRunName(c: CodecChoice): string {
+  const params = Object.entries(c.params ?? {});
+  if (c.id === 'zvc' && params.length === 0) return 'cDMA';
+  const suffix = params.length === 0 ? '' : `:${params.map(([k, v]) => `${k}=${v}`).join(',')}`;
+  return `cDMA-${c.id}${suffix}`;
+}
+
+/** The standard runs: oracle, vDNN (codec none) and one cDMA run per codec asked for. */
 export function standardRuns(
   base: Omit<MemoryConfig, 'codec' | 'policy'> & { readonly policy?: PolicyName },
-  codecs: readonly CodecId[],
+  codecs: readonly (CodecId | CodecChoice)[],
 ): CompareRun[] {
   const policy = base.policy ?? 'all';
   const runs: CompareRun[] = [
@@ -85,11 +99,9 @@ export function standardRuns(
     { name: 'vDNN', config: { ...base, policy, codec: { id: 'none' } } },
   ];
   for (const c of codecs) {
-    if (c === 'none') continue;
-    runs.push({
-      name: c === 'zvc' ? 'cDMA' : `cDMA-${c}`,
-      config: { ...base, policy, codec: { id: c } },
-    });
+    const codec = typeof c === 'string' ? { id: c } : c;
+    if (codec.id === 'none') continue;
+    runs.push({ name: cdmaRunName(codec), config: { ...base, policy, codec } });
   }
   return runs;
 }

@@ -7,6 +7,10 @@ import { Option, type Command } from 'commander';
 import { CODEC_IDS } from '../codec/registry.js';
 import { LINK_CHOICES } from '../memory/link.js';
 import { POLICY_NAMES } from '../plan/index.js';
+import { refuseGiven } from './commands/option-rules.js';
+
+/** The memory options that act only on what is offloaded (attribute names). */
+export const OFFLOAD_OPTIONS = ['codec', 'link', 'hostStore', 'prefetchAhead'] as const;
 
 /** Adds the memory options to a command. */
 export function addMemoryOptions(cmd: Command, defaults: { policy?: string } = {}): Command {
@@ -22,8 +26,8 @@ export function addMemoryOptions(cmd: Command, defaults: { policy?: string } = {
     )
     .option(
       '--codec <id>',
-      `compression on the way out: ${CODEC_IDS.join(', ')} (none = vDNN, zvc = cDMA); ` +
-        'parameters as id:key=value,... e.g. zlib:level=1',
+      `compression on the way out, with a --policy other than none: ${CODEC_IDS.join(', ')} ` +
+        '(none = vDNN, zvc = cDMA); parameters as id:key=value,... e.g. zlib:level=1',
       'zvc',
     )
     .option(
@@ -32,19 +36,36 @@ export function addMemoryOptions(cmd: Command, defaults: { policy?: string } = {
     )
     .option(
       '--link <link>',
-      `device-host link: ${LINK_CHOICES.join(', ')}; paper-scaled measures this machine and gives it ` +
-        "the paper's compute-to-PCIe ratio",
+      `device-host link, with a --policy other than none: ${LINK_CHOICES.join(', ')}; ` +
+        "paper-scaled measures this machine and gives it the paper's compute-to-PCIe ratio",
       'unlimited',
     )
     .option(
       '--host-store <dir>',
-      'where offloaded data lives: ram, or a directory for checksummed spill files',
+      'where offloaded data lives, with a --policy other than none: ram, or a directory for checksummed spill files',
       'ram',
     )
     .option(
       '--prefetch-ahead <n>',
-      'layers (with offloaded data) the backward pass prefetches ahead',
+      'layers (with offloaded data) the backward pass prefetches ahead, 0 to 1000, with a --policy other than none',
       '1',
     )
-    .option('--trace <file>', 'write a Chrome trace (compute and transfer lanes) for Perfetto');
+    .option(
+      '--trace <file>',
+      'write a Chrome trace (compute and transfer lanes) for Perfetto; its otherData.status is "ok", ' +
+        'or "failed" with the error',
+    );
+}
+
+/**
+ * Refuses the options that act only on offloaded data when `policy` is none:
+ * nothing leaves the device, so they would change nothing.
+ */
+export function checkOffloadOptions(cmd: Command, policy: string): void {
+  if (policy !== 'none') return;
+  refuseGiven(
+    cmd,
+    OFFLOAD_OPTIONS,
+    'has no effect with --policy none (the default: nothing leaves the device); add --policy all, conv or dyn',
+  );
 }

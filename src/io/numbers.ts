@@ -17,22 +17,26 @@ export interface NumberRange {
   readonly max?: number;
   /** true: the value must be greater than min, not equal to it. */
   readonly aboveMin?: boolean;
+  /** true: the value must be less than max, not equal to it. */
+  readonly belowMax?: boolean;
 }
 
 function describe(kind: string, r: NumberRange): string {
   const { min, max } = r;
   const hasMin = min !== undefined && min !== -Infinity && min !== Number.MIN_SAFE_INTEGER;
   const hasMax = max !== undefined && max !== Infinity && max !== Number.MAX_SAFE_INTEGER;
-  if (hasMin && hasMax && !r.aboveMin) return `${kind} from ${min} to ${max}`;
-  if (hasMin && hasMax) return `${kind} > ${min} and <= ${max}`;
-  if (hasMin) return `${kind} ${r.aboveMin ? '>' : '>='} ${min}`;
-  if (hasMax) return `${kind} <= ${max}`;
+  const low = `${r.aboveMin ? '>' : '>='} ${min}`;
+  const high = `${r.belowMax ? '<' : '<='} ${max}`;
+  if (hasMin && hasMax && !r.aboveMin && !r.belowMax) return `${kind} from ${min} to ${max}`;
+  if (hasMin && hasMax) return `${kind} ${low} and ${high}`;
+  if (hasMin) return `${kind} ${low}`;
+  if (hasMax) return `${kind} ${high}`;
   return kind;
 }
 
 function check(flag: string, text: string, v: number, kind: string, r: NumberRange): number {
   const low = r.min === undefined || (r.aboveMin ? v > r.min : v >= r.min);
-  const high = r.max === undefined || v <= r.max;
+  const high = r.max === undefined || (r.belowMax ? v < r.max : v <= r.max);
   if (!low || !high) {
     throw new InvalidArgumentError(`${flag} must be ${describe(kind, r)}, got '${text}'`);
   }

@@ -25,6 +25,7 @@ import { safeName, type StudyOptions } from './options.js';
 import { StepRecorder, type RecordedStep } from './recorder.js';
 import type { ModelResult } from './results.js';
 import { isRecordStep, mapSteps } from './schedule.js';
+import { checkLoss } from '../train/diverged.js';
 
 export interface ModelRun {
   readonly result: ModelResult;
@@ -190,6 +191,10 @@ export async function runModel(
         throw e;
       } finally {
         x.dispose();
+      }
+      if (!Number.isFinite(r.loss)) {
+        if (record) rec.abort();
+        checkLoss(r.loss, s + 1, o.lr);
       }
       const lr = lrAt(s);
       if (lr !== sgd.lr) sgd = sgdFor(lr);

@@ -2,7 +2,8 @@
  * The training loop: a zoo network (or any ModelSpec) on a Dataset with SGD
  * (momentum, weight decay), seeded end to end, so the same options give
  * bit-identical weights. Evaluates test accuracy at the end (and, if asked,
- * after every epoch) and returns a summary with per-step records.
+ * after every epoch) and returns a summary with per-step records. A loss
+ * that is not finite stops the run at that step (TrainingDivergedError).
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
@@ -14,6 +15,7 @@ import type { SavedTensorStore } from '../nn/store.js';
 import { getModel } from '../nn/zoo/index.js';
 import { batches, gather, stepsPerEpoch } from './batches.js';
 import { cleanUp } from './clean-up.js';
+import { checkLoss } from './diverged.js';
 import { learningRate, parseLrSchedule, type LrScheduleName } from './lr-schedule.js';
 import { Sgd } from './sgd.js';
 
@@ -252,6 +254,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       } finally {
         cleanUp(stepFailed, () => x.dispose());
       }
+      checkLoss(r.loss, records.length + 1, opts.lr);
       const lr = lrAt(records.length);
       sgd.setLearningRate(lr);
       sgd.step(exec.params);

@@ -135,7 +135,7 @@ test('unsupported inputs give a one-line error and a non-zero exit', async () =>
   const f8 = Buffer.from(fortran).toString('latin1').replace("'<f4'", "'<f8'");
   writeFileSync(p('d.npy'), Buffer.from(f8, 'latin1'));
   failed(await cli('compress', p('d.npy'), p('x.cdma')), /dtype '<f8' is not supported/);
-  failed(await cli('compress', dir, p('x.cdma')), /is not a regular file/);
+  failed(await cli('compress', dir, p('x.cdma')), /is a directory, not a file/);
   const a = writeNpy('flat.npy', 'float32', [64], new Uint8Array(256));
   failed(await cli('compress', '--layout', 'nchw', a, p('x.cdma')), /need a 4-D tensor/);
   failed(await cli('compress', '--level', '3', a, p('x.cdma')), /--level applies to --codec zlib/);
@@ -155,7 +155,7 @@ test('unsupported inputs give a one-line error and a non-zero exit', async () =>
   );
   failed(
     await cli('compress', a, join(dir, 'no-such-dir', 'x.cdma')),
-    /cannot write .*its directory does not exist/,
+    /cannot write output .*no-such-dir\/x\.cdma: folder .*no-such-dir does not exist/,
   );
   assert.equal(existsSync(p('x.cdma')), false);
   failed(

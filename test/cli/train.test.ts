@@ -75,6 +75,7 @@ test('cdma train runs a short job, prints the summary and writes it as JSON', as
   }
   assert.match(r.err, /train: step 3\/3 \(100%\)/, 'plain progress lines under CI');
   const s = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(s.status, 'ok');
   assert.equal(s.model, 'resnet18-small');
   assert.equal(s.steps, 3);
   assert.equal(s.records.length, 3);
@@ -83,4 +84,69 @@ test('cdma train runs a short job, prints the summary and writes it as JSON', as
   assert.ok(r.out.includes(s.weightsSha256));
   assert.ok(s.peakDeviceBytes > 0 && s.imagesPerSec > 0);
   assert.ok(s.testAccuracy >= 0 && s.testAccuracy <= 1);
+});
+
+test('a diverging cdma train stops at the first non-finite loss, exits 1 and writes a failed JSON summary', async (t) => {
+  const json = join(tempDir(t, 'train-nan'), 'summary.json');
+  const r = await cdma([
+    'train',
+    '--model',
+    'nin-small',
+    '--batch',
+    '8',
+    '--steps',
+    '6',
+    '--limit',
+    '16',
+    '--test-limit',
+    '8',
+    '--lr',
+    '10',
+    '--quiet',
+    '--json',
+    json,
+  ]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(
+    r.err,
+    /^cdma: training diverged at step (\d+): the loss is (NaN|-?Infinity); lower --lr \(it is 10\)\n$/,
+  );
+  assert.equal(r.out, '', 'no summary for a failed run');
+  const step = Number(/at step (\d+)/.exec(r.err)?.[1]);
+  const s = JSON.parse(readFileSync(json, 'utf8'));
+  assert.equal(s.status, 'failed');
+  assert.equal(s.error.code, 'DIVERGED');
+  assert.match(s.error.message, /^training diverged at step/);
+  assert.equal(s.stepsDone, step - 1);
+  assert.equal(s.records.length, step - 1);
+  assert.ok(s.records.every((x: { loss: number }) => Number.isFinite(x.loss)));
+});
+
+test('cdma compare --json says "status": "ok" and keeps codec parameters', async () => {
+  const r = await cdma([
+    'compare',
+    '--model',
+    'nin-small',
+    '--batch',
+    '4',
+    '--steps',
+    '1',
+    '--link',
+    'unlimited',
+    '--codecs',
+    'zlib:level=1',
+    '--test-limit',
+    '4',
+    '--json',
+    '--quiet',
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out);
+  assert.equal(j.status, 'ok');
+  assert.equal(j.error, undefined);
+  assert.deepEqual(
+    j.runs.map((x: { name: string }) => x.name),
+    ['oracle', 'vDNN', 'cDMA', 'cDMA-zlib:level=1'],
+  );
+  assert.equal(j.weightsMatch, true);
 });

@@ -90,3 +90,32 @@ test('numbers: ranges, exclusive minimums and what is refused', () => {
     assert.throws(() => parseNumber('--x', bad), /--x must be a number/, bad);
   }
 });
+
+test('numbers: an exclusive maximum, alone or with a minimum, is named in the message', () => {
+  assert.equal(parseNumber('--momentum', '0.99', { min: 0, max: 1, belowMax: true }), 0.99);
+  assert.equal(parseNumber('--momentum', '0', { min: 0, max: 1, belowMax: true }), 0);
+  assert.throws(
+    () => parseNumber('--momentum', '1', { min: 0, max: 1, belowMax: true }),
+    /^InvalidArgumentError: --momentum must be a number >= 0 and < 1, got '1'$/,
+  );
+  assert.throws(
+    () => parseNumber('--x', '2', { max: 2, belowMax: true }),
+    /^InvalidArgumentError: --x must be a number < 2, got '2'$/,
+  );
+  assert.throws(
+    () => parseInteger('--n', '0', { min: 0, aboveMin: true, max: 10 }),
+    /^InvalidArgumentError: --n must be an integer > 0 and <= 10, got '0'$/,
+  );
+});
+
+test('numbers: a cap catches values that are finite but absurd, naming the range', () => {
+  const lr = { min: 0, aboveMin: true, max: 10 };
+  assert.equal(parseNumber('--lr', '10', lr), 10);
+  for (const bad of ['1e308', '10.5', '1e999']) {
+    assert.throws(
+      () => parseNumber('--lr', bad, lr),
+      new RegExp(`^InvalidArgumentError: --lr must be a number > 0 and <= 10, got '${bad}'$`),
+      bad,
+    );
+  }
+});

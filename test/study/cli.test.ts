@@ -117,8 +117,8 @@ test('Ctrl-C stops the study at a step boundary and the same command resumes it'
     },
   });
   const { code, err: stderr } = first;
-  assert.equal(code, 0, stderr);
-  assert.match(stderr, /interrupted; run the same command again to resume/);
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /cdma: interrupted; resume with: cdma study /);
   const mid = readResults(join(out, 'results.json'));
   assert.equal(mid.models[0].status, 'running');
   assert.ok(mid.models[0].stepsDone < 20);
@@ -140,8 +140,8 @@ test('bad study options fail with one line and a non-zero exit', async (t) => {
     [['--models', 'lenet'], /cdma: unknown network 'lenet' for --models; use some of: alexnet/],
     [['--steps', '3', '--epochs', '1'], /cdma: give --steps or --epochs, not both/],
     [['--tfjs-model', 'm.json'], /cdma: --tfjs-model and --images go together/],
-    [['--every', '0'], /cdma: --every must be an integer >= 1, got '0'/],
-    [['--report-only'], /cdma: cannot read .*results\.json/],
+    [['--every', '0'], /cdma: --every must be an integer from 1 to 10000000, got '0'/],
+    [['--report-only'], /cdma: .*results\.json does not exist/],
   ] as const) {
     const r = await runCli('study', '--out', out, '--quiet', ...args);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.err}`);

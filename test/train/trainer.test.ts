@@ -5,7 +5,8 @@ import { loadDataset } from '../../src/data/prepare.js';
 import { Executor } from '../../src/nn/executor.js';
 import { KeepStore } from '../../src/nn/keep-store.js';
 import type { SavedHandle } from '../../src/nn/store.js';
-import { train, type TrainOptions } from '../../src/train/trainer.js';
+import { TrainingDivergedError } from '../../src/train/diverged.js';
+import { train, type StepRecord, type TrainOptions } from '../../src/train/trainer.js';
 
 // A small slice of the embedded digits keeps the determinism runs short.
 const small = loadDataset('mnist', { limit: 96, testLimit: 50 });
@@ -61,6 +62,31 @@ test('bad training options are InvalidArgumentErrors', async () => {
   for (const patch of bad) {
     await assert.rejects(train({ ...base, ...patch }), InvalidArgumentError, JSON.stringify(patch));
   }
+});
+
+test('a loss that is not finite stops training at that step with a DIVERGED error', async () => {
+  const steps: StepRecord[] = [];
+  const run = train({
+    ...short(1),
+    model: 'nin-small',
+    batch: 8,
+    steps: 6,
+    lr: 1e30,
+    onStep: (r) => void steps.push(r),
+  });
+  await assert.rejects(run, (e: unknown) => {
+    assert.ok(e instanceof TrainingDivergedError, String(e));
+    assert.equal(e.code, 'DIVERGED');
+    assert.equal(e.step, steps.length + 1, 'the step after the last finite one');
+    assert.ok(!Number.isFinite(e.loss));
+    assert.match(
+      e.message,
+      /^training diverged at step \d+: the loss is (NaN|-?Infinity); lower --lr \(it is 1e\+30\)$/,
+    );
+    return true;
+  });
+  assert.ok(steps.length < 6, 'no step ran after the loss stopped being finite');
+  assert.ok(steps.every((r) => Number.isFinite(r.loss)));
 });
 
 test('epochs: callbacks per step and per epoch, test accuracy after each epoch', async () => {

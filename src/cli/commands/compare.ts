@@ -8,7 +8,6 @@
  * oracle's weights.
  */
 import { Command, Option } from 'commander';
-import type { CodecId } from '../../codec/codec.js';
 import { CdmaError, InvalidArgumentError } from '../../errors.js';
 import type { FitMode, Shape3 } from '../../data/fit.js';
 import { prepareDataset } from '../../data/prepare.js';
@@ -17,12 +16,27 @@ import { initBackend, parseBackendName } from '../../nn/backend.js';
 import { getModel } from '../../nn/zoo/index.js';
 import { chooseInputShape } from '../../train/input-shape.js';
 import { measureComputeRate } from '../../memory/calibrate.js';
-import { runComparison, standardRuns, type CompareResult } from '../compare-runner.js';
+import {
+  cdmaRunName,
+  runComparison,
+  standardRuns,
+  type CodecChoice,
+  type CompareResult,
+} from '../compare-runner.js';
 import { formatBandwidth, LINK_CHOICES } from '../../memory/link.js';
 import { CODEC_IDS, parseCodecOption, parseMemoryOptions } from '../../memory/options.js';
 import { formatBytes } from '../../io/sizes.js';
 import { parseInteger, parseNumber } from '../../io/numbers.js';
-import { DEFAULT_LR } from '../defaults.js';
+import {
+  DEFAULT_LR,
+  MAX_BATCH,
+  MAX_STEPS,
+  TRAINING_HELP,
+  TRAINING_RANGES as R,
+} from '../defaults.js';
+
+/** The codecs a cDMA run can use: every one but none (vDNN). */
+const COMPRESSING = CODEC_IDS.filter((c) => c !== 'none');
 
 interface CompareCliOptions {
   model: string;
@@ -110,31 +124,97 @@ export function formatComparison(r: CompareResult): string {
   return out.join('\n') + '\n';
 }
 
-async function run(o: CompareCliOptions): Promise<void> {
-  const batch = parseInteger('--batch', o.batch, { min: 1, max: 65536 });
-  const steps = parseInteger('--steps', o.steps, { min: 1 });
-  const seed = parseInteger('--seed', o.seed, { min: 0, max: 2 ** 32 - 1 });
-  const lr = parseNumber('--lr', o.lr, { min: 0, aboveMin: true });
-  const backend = parseBackendName(o.backend);
-  const codecs = o.codecs.split(',').map((c) => parseCodecOption(c.trim()).id) as CodecId[];
-  if (!codecs.includes('zvc')) codecs.unshift('zvc');
+/**
+ * "zvc,zlib:level=1,rle:runBits=8,litBits=8" -> ["zvc", "zlib:level=1",
+ * "rle:runBits=8,litBits=8"]: a key=value item continues the parameters of
+ * the codec before it.
+ */
+export function splitCodecList(text: string): string[] {
+  const items: string[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (part === '') {
+      throw new InvalidArgumentError(`--codecs has an empty item in '${text}'; write e.g. zvc,rle`);
+    }
+    const last = items.length - 1;
+    if (last >= 0 && !part.includes(':') && part.includes('=') && items[last].includes(':')) {
+      items[last] += `,${part}`;
+    } else {
+      items.push(part);
+    }
+  }
+  return items;
+}
+
+/** The codecs of the cDMA runs: zvc first (always run), each once, never none (that is vDNN). */
+export function parseCodecList(text: string): CodecChoice[] {
+  const choices: CodecChoice[] = splitCodecList(text).map(parseCodecOption);
+  if (choices.some((c) => c.id === 'none')) {
+    throw new InvalidArgumentError(
+      `--codecs none adds nothing to compare: vDNN (no compression) always runs; list compression codecs from ${COMPRESSING.join(', ')}`,
+    );
+  }
+  if (!choices.some((c) => c.id === 'zvc')) choices.unshift({ id: 'zvc' });
+  const seen = new Set<string>();
+  for (const c of choices) {
+    const name = cdmaRunName(c);
+    if (seen.has(name))
+      throw new InvalidArgumentError(`--codecs names ${name} twice; list each codec once`);
+    seen.add(name);
+  }
+  return choices;
+}
+
+/** The options as numbers, every one checked, before anything is loaded. */
+function parseOptions(o: CompareCliOptions) {
+  const batch = parseInteger('--batch', o.batch, R.batch);
+  const steps = parseInteger('--steps', o.steps, R.steps);
+  const limit = o.limit === undefined ? batch * steps : parseInteger('--limit', o.limit, R.images);
+  if (limit < batch) {
+    throw new InvalidArgumentError(
+      `--limit ${limit} is less than --batch ${batch}: a step needs a full batch of training images`,
+    );
+  }
   if (!['all', 'conv', 'dyn'].includes(o.policy)) {
     throw new InvalidArgumentError(`--policy must be all, conv or dyn, got '${o.policy}'`);
   }
-  const limit =
-    o.limit === undefined ? batch * steps : parseInteger('--limit', o.limit, { min: batch });
-  const testLimit = parseInteger('--test-limit', o.testLimit, { min: 1 });
-  const requested = o.input === undefined ? undefined : shape(o.input);
-  const say = (line: string) => {
-    if (!o.quiet) process.stderr.write(`${line}\n`);
-  };
-
-  // Validate the memory options before the (slow) data loading.
+  // The memory options' own syntax (a dummy compute rate: nothing is measured yet).
   parseMemoryOptions(
     { budget: o.budget, link: o.link, hostStore: o.hostStore, prefetchAhead: o.prefetchAhead },
     1,
   );
-  const source = parseDatasetSpec(o.dataset);
+  return {
+    batch,
+    steps,
+    limit,
+    seed: parseInteger('--seed', o.seed, R.seed),
+    lr: parseNumber('--lr', o.lr, R.lr),
+    backend: parseBackendName(o.backend),
+    codecs: parseCodecList(o.codecs),
+    testLimit: parseInteger('--test-limit', o.testLimit, R.images),
+    requested: o.input === undefined ? undefined : shape(o.input),
+    source: parseDatasetSpec(o.dataset),
+  };
+}
+
+/** An error that ends the comparison when a run's weights differ from the oracle's. */
+function notLossless(result: CompareResult): CdmaError | undefined {
+  if (result.weightsMatch) return undefined;
+  const names = result.runs
+    .filter((x) => !x.matchesOracle)
+    .map((x) => x.name)
+    .join(', ');
+  return new CdmaError(
+    'NOT_LOSSLESS',
+    `weights differ from the oracle in ${names}: offloading was not lossless`,
+  );
+}
+
+async function run(o: CompareCliOptions): Promise<void> {
+  const { batch, steps, limit, seed, lr, backend, codecs, testLimit, requested, source } =
+    parseOptions(o);
+  const say = (line: string) => {
+    if (!o.quiet) process.stderr.write(`${line}\n`);
+  };
   getModel(o.model); // unknown names fail here, listing the zoo
   say(`loading ${source.spec}`);
   const raw = loadRawDataset(source, { limit, testLimit, target: requested, fit: o.fit });
@@ -178,8 +258,11 @@ async function run(o: CompareCliOptions): Promise<void> {
     onRunStart: (r) => say(`run ${r.name}...`),
     onStep: (r, rec) => say(`  ${r.name} step ${rec.step}/${steps}: ${rec.ms.toFixed(0)} ms`),
   });
+  const failure = notLossless(result);
   if (o.json) {
     const json = {
+      status: failure === undefined ? 'ok' : 'failed',
+      ...(failure === undefined ? {} : { error: { code: failure.code, message: failure.message } }),
       model: spec.name,
       dataset: dataset.name,
       inputShape: dataset.shape,
@@ -206,15 +289,7 @@ async function run(o: CompareCliOptions): Promise<void> {
   } else {
     process.stdout.write(formatComparison(result));
   }
-  if (!result.weightsMatch) {
-    throw new CdmaError(
-      'NOT_LOSSLESS',
-      `weights differ from the oracle in ${result.runs
-        .filter((x) => !x.matchesOracle)
-        .map((x) => x.name)
-        .join(', ')}: offloading was not lossless`,
-    );
-  }
+  if (failure !== undefined) throw failure;
 }
 
 export function registerCompare(program: Command): void {
@@ -231,10 +306,10 @@ export function registerCompare(program: Command): void {
     )
     .requiredOption('--model <name>', 'zoo network, e.g. vgg16-small (see `cdma models`)')
     .option('--dataset <spec>', `dataset: ${DATASET_SPEC_HELP}`, 'mnist')
-    .option('--batch <n>', 'images per training step', '32')
+    .option('--batch <n>', `images per training step, 1 to ${MAX_BATCH}`, '32')
     .option(
       '--steps <n>',
-      'training steps per run (step time is the median, first step excluded)',
+      `training steps per run, 1 to ${MAX_STEPS} (step time is the median, first step excluded)`,
       '5',
     )
     .option(
@@ -244,7 +319,8 @@ export function registerCompare(program: Command): void {
     )
     .option(
       '--codecs <list>',
-      `codecs for cDMA runs, comma-separated from ${CODEC_IDS.filter((c) => c !== 'none').join(', ')} (zvc always runs)`,
+      `codecs for cDMA runs, comma-separated from ${COMPRESSING.join(', ')}, each with optional ` +
+        'parameters (zlib:level=1); zvc always runs, vDNN stands for none',
       'zvc',
     )
     .addOption(
@@ -265,11 +341,11 @@ export function registerCompare(program: Command): void {
     )
     .option(
       '--seed <s>',
-      'seed of initialisation, data order and dropout (shared by every run)',
+      `seed of initialisation, data order and dropout (shared by every run), ${TRAINING_HELP.seed}`,
       '1',
     )
-    .option('--lr <x>', 'base learning rate of SGD', DEFAULT_LR)
-    .option('--limit <n>', 'training images to load (default: batch x steps)')
+    .option('--lr <x>', TRAINING_HELP.lr, DEFAULT_LR)
+    .option('--limit <n>', 'training images to load, at least --batch (default: batch x steps)')
     .option(
       '--test-limit <n>',
       'test images to load (each run evaluates them once at the end)',
@@ -287,7 +363,8 @@ export function registerCompare(program: Command): void {
     .option('--backend <name>', 'TensorFlow.js backend: wasm or cpu', 'wasm')
     .option(
       '--json',
-      'print the results as JSON (with per-step times and per-layer statistics) instead of a table',
+      'print the results as JSON (with per-step times and per-layer statistics) instead of a table; ' +
+        'its "status" is "ok", or "failed" with the error when a run\'s weights differ from the oracle\'s',
     )
     .option('--quiet', 'no progress on stderr')
     .action(run);

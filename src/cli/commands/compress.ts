@@ -3,7 +3,11 @@ import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 
 import { InputFileError, InvalidArgumentError } from '../../errors.js';
 import { compress } from '../../codec/api.js';
 import type { CodecId, CodecParams, DType } from '../../codec/codec.js';
-import { DEFAULT_CHUNK_BYTES, type ContainerLayout } from '../../codec/container/format.js';
+import {
+  DEFAULT_CHUNK_BYTES,
+  MAX_CHUNK_BYTES,
+  type ContainerLayout,
+} from '../../codec/container/format.js';
 import { LAYOUTS } from '../../codec/layout.js';
 import { CODEC_DESCRIPTIONS, CODEC_IDS, CODEC_PARAMS, parseParams } from '../../codec/registry.js';
 import { FILE_LIMITS } from '../../io/limits.js';
@@ -28,6 +32,20 @@ function parseParamOption(text: string, previous?: CodecParams): CodecParams {
 }
 
 const parseLevel = asOptionParser((text) => parseInteger('--level', text, { min: 0, max: 9 }));
+
+/** Smallest chunk of any dtype: 32 elements of 2 bytes. */
+const MIN_CHUNK_BYTES = 64;
+
+/** A byte size from 64 B to 1 GiB; that it is whole elements is checked against the dtype later. */
+function parseChunkSize(text: string): number {
+  const bytes = parseByteSize(text, '--chunk-size', MIN_CHUNK_BYTES);
+  if (bytes > MAX_CHUNK_BYTES) {
+    throw new InvalidArgumentError(
+      `--chunk-size must be at most ${formatBytes(MAX_CHUNK_BYTES)}, got '${text}'`,
+    );
+  }
+  return bytes;
+}
 
 interface CompressFlags {
   codec: CodecId;
@@ -145,9 +163,9 @@ export function registerCompress(program: Command): void {
     .addOption(
       new Option(
         '--chunk-size <size>',
-        'raw bytes per independently decodable chunk, a multiple of 32 elements (e.g. 256KiB, 4MiB)',
+        'raw bytes per independently decodable chunk, a multiple of 32 elements up to 1GiB (e.g. 256KiB, 4MiB)',
       )
-        .argParser(asOptionParser((text) => parseByteSize(text, '--chunk-size')))
+        .argParser(asOptionParser(parseChunkSize))
         .default(DEFAULT_CHUNK_BYTES, '1MiB'),
     )
     .option('--bfloat16', "the input is uint16 ('<u2') holding bfloat16 bit patterns")

@@ -1,5 +1,6 @@
 /** `cdma inspect`: what a cdma container holds and how well it compressed. */
 import type { Command } from 'commander';
+import { InvalidArgumentError } from '../../errors.js';
 import { dumpContainer, inspect, type InspectReport } from '../../codec/api.js';
 import { FILE_LIMITS } from '../../io/limits.js';
 import { readBounded } from '../../io/read.js';
@@ -61,7 +62,22 @@ interface InspectFlags {
   dump?: boolean;
 }
 
+/** --dump prints only the bytes; --json already holds the chunks. */
+function checkFlags(flags: InspectFlags): void {
+  if (flags.dump && (flags.json || flags.chunks)) {
+    throw new InvalidArgumentError(
+      `--${flags.json ? 'json' : 'chunks'} has no effect with --dump, which prints only the annotated bytes; give one of them`,
+    );
+  }
+  if (flags.json && flags.chunks) {
+    throw new InvalidArgumentError(
+      '--chunks has no effect with --json: the JSON report always lists the chunks',
+    );
+  }
+}
+
 function runInspect(input: string, flags: InspectFlags): void {
+  checkFlags(flags);
   const bytes = readBounded(input, { what: 'input', maxBytes: FILE_LIMITS.container, stdin: true });
   const report = naming(input, () => inspect(bytes));
   if (flags.dump) {
@@ -86,10 +102,13 @@ export function registerInspect(program: Command): void {
     )
     .argument('<in.cdma>', "container to read ('-' for standard input)")
     .option('--json', 'print the full report, chunks included, as JSON')
-    .option('--chunks', 'also print a table of the chunks (offset, sizes, ratio, density, CRC-32)')
+    .option(
+      '--chunks',
+      'also print a table of the chunks (offset, sizes, ratio, density, CRC-32); not with --json',
+    )
     .option(
       '--dump',
-      'print every byte as an annotated hex dump (header fields, frames, zvc blocks)',
+      'print every byte as an annotated hex dump (header fields, frames, zvc blocks) instead of the report',
     )
     .addHelpText(
       'after',

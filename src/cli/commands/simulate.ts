@@ -1,9 +1,9 @@
 /** `cdma simulate`: the performance model of vDNN and a cDMA engine (docs/SIMULATOR.md). */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
-import { InputFileError, InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError } from '../../errors.js';
 import { parseInteger, parseNumber } from '../../io/numbers.js';
+import { checkOutput, prepareOutputDir, writeOutput } from '../../io/write.js';
 import { analyzeModel, type ModelAnalysis } from '../../nn/shapes.js';
 import { getModel } from '../../nn/zoo/index.js';
 import type { Placement } from '../../sim/engine.js';
@@ -19,9 +19,10 @@ import { POLICIES, type Policy } from '../../sim/schedule.js';
 import { simulate } from '../../sim/simulate.js';
 import { sweepHtml } from '../../sim/sweep-report.js';
 import { runSweep, sweepCsv, sweepMarkdown } from '../../sim/sweep.js';
+import { given, refuseGiven } from './option-rules.js';
 
 interface Flags {
-  model: string;
+  model?: string;
   batch: string;
   gpu: string;
   link?: string;
@@ -42,7 +43,7 @@ interface Flags {
   layers: boolean;
   json?: boolean;
   sweep?: boolean;
-  out: string;
+  out?: string;
   gpus?: string;
   links?: string;
   codecs?: string;
@@ -56,6 +57,90 @@ const SWEEP_GPUS = 'titanx,titanxp,v100,a100,h100-pcie,h100-sxm';
 const SWEEP_LINKS = 'pcie3,pcie4,pcie5,nvlink2,nvlink-c2c';
 const SWEEP_CODECS = 'zvc,rle';
 const SWEEP_DENSITIES = '0.05,0.1,0.2,0.35,0.5,0.7,1';
+const SWEEP_FILES = ['sweep.md', 'sweep.csv', 'sweep.html'] as const;
+
+/** Highest bandwidth accepted (GB/s): a thousand times any real link or engine. */
+const MAX_GBS = 1e6;
+/** Largest convolution workspace accepted (MiB): 1 TiB. */
+const MAX_WORKSPACE_MB = 1 << 20;
+
+/** Options of one simulation only, each with what a sweep uses instead. */
+const SINGLE_ONLY: Readonly<Record<string, string>> = {
+  gpu: 'use --gpus',
+  link: 'use --links',
+  codec: 'use --codecs',
+  optimizer: 'a sweep compares iteration times, not memory per optimizer',
+  workspaceMb: 'a sweep compares iteration times, not memory per workspace',
+  layers: 'a sweep prints no per-layer table',
+};
+
+/** Options of --sweep only. */
+const SWEEP_ONLY = ['out', 'models', 'gpus', 'links', 'codecs', 'densities', 'dtypes'] as const;
+
+/** Options that describe offloading: --policy none offloads nothing. */
+const OFFLOAD_ONLY = [
+  'codec',
+  'codecs',
+  'link',
+  'links',
+  'density',
+  'densities',
+  'study',
+  'ratios',
+  'layout',
+  'placement',
+  'units',
+  'unitGbs',
+  'crossbarGbs',
+] as const;
+
+/** Refuses options that the chosen mode or policy ignores, and a missing --model. */
+function checkOptions(f: Flags, cmd: Command): void {
+  if (f.sweep) {
+    for (const [key, instead] of Object.entries(SINGLE_ONLY)) {
+      refuseGiven(cmd, [key], `applies to a single simulation, not --sweep (${instead})`);
+    }
+    if (f.model !== undefined && f.models !== undefined) {
+      throw new InvalidArgumentError(
+        '--model and --models both name the networks to sweep; give one',
+      );
+    }
+    if (f.density !== undefined && f.densities !== undefined) {
+      throw new InvalidArgumentError(
+        '--density and --densities both set the densities to sweep; give one',
+      );
+    }
+    if (given(cmd, 'dtype') && f.dtypes !== undefined) {
+      throw new InvalidArgumentError('--dtype and --dtypes both set the types to sweep; give one');
+    }
+  } else {
+    refuseGiven(cmd, SWEEP_ONLY, 'applies to --sweep only');
+    if (f.json)
+      refuseGiven(cmd, ['layers'], 'has no effect with --json (the JSON always has the layers)');
+  }
+  if (f.model === undefined && f.models === undefined) {
+    throw new InvalidArgumentError(
+      f.sweep
+        ? "required option '--model <name>' not specified (or --models for a sweep)"
+        : "required option '--model <name>' not specified",
+    );
+  }
+  if (f.policy === 'none') {
+    refuseGiven(
+      cmd,
+      OFFLOAD_ONLY,
+      'has no effect with --policy none (nothing is offloaded); use --policy all or conv',
+    );
+  }
+  const sources = [f.density, f.study, f.ratios].filter((x) => x !== undefined).length;
+  if (sources > 1)
+    throw new InvalidArgumentError('pass only one of --density, --study and --ratios');
+}
+
+/** The files this run reads: no output may replace one of them. */
+function inputsOf(f: Flags): string[] {
+  return [f.study, f.ratios, f.profile].filter((x): x is string => x !== undefined);
+}
 
 function list<T extends string>(text: string, what: string, parse: (s: string) => T): T[] {
   const items = text
@@ -87,8 +172,6 @@ export function parseSimPolicy(text: string): Policy {
 }
 
 function ratioSource(f: Flags, model: ModelAnalysis): RatioSource {
-  const given = [f.density, f.study, f.ratios].filter((x) => x !== undefined).length;
-  if (given > 1) throw new InvalidArgumentError('pass only one of --density, --study and --ratios');
   if (f.study) return { kind: 'study', measured: loadStudy(f.study, model.spec.name) };
   if (f.ratios) return { kind: 'table', table: loadRatioTable(f.ratios) };
   return {
@@ -113,18 +196,20 @@ function engineOptions(f: Flags) {
     units:
       f.units === undefined ? undefined : parseInteger('--units', f.units, { min: 1, max: 4096 }),
     unitGBs:
-      f.unitGbs === undefined ? undefined : parseNumber('--unit-gbs', f.unitGbs, { min: 1e-3 }),
+      f.unitGbs === undefined
+        ? undefined
+        : parseNumber('--unit-gbs', f.unitGbs, { min: 1e-3, max: MAX_GBS }),
     crossbarGBs:
       f.crossbarGbs === undefined
         ? undefined
-        : parseNumber('--crossbar-gbs', f.crossbarGbs, { min: 1e-3 }),
+        : parseNumber('--crossbar-gbs', f.crossbarGbs, { min: 1e-3, max: MAX_GBS }),
   };
 }
 
 const SLOTS = { sgd: 0, momentum: 1, adam: 2 } as const;
 
-function runOne(f: Flags): void {
-  const model = loadModel(f.model);
+function runOne(f: Flags, name: string): void {
+  const model = loadModel(name);
   const gpu = getGpu(f.gpu);
   const r = simulate({
     model,
@@ -139,7 +224,8 @@ function runOne(f: Flags): void {
     profile: profileFor(f, model),
     engine: engineOptions(f),
     optimizerSlots: SLOTS[f.optimizer],
-    workspaceBytes: parseNumber('--workspace-mb', f.workspaceMb, { min: 0 }) * 1024 * 1024,
+    workspaceBytes:
+      parseNumber('--workspace-mb', f.workspaceMb, { min: 0, max: MAX_WORKSPACE_MB }) * 1024 * 1024,
   });
   if (f.json) {
     process.stdout.write(JSON.stringify(resultJson(r), null, 2) + '\n');
@@ -149,8 +235,13 @@ function runOne(f: Flags): void {
   process.stdout.write(parts.join('\n') + '\n');
 }
 
-async function runSweepCommand(f: Flags): Promise<void> {
-  const models = list(f.models ?? f.model, '--models', (s) => s).map(loadModel);
+async function runSweepCommand(f: Flags, names: string, out: string): Promise<void> {
+  const models = list(names, '--models', (s) => s).map(loadModel);
+  if (models.length > 1 && f.profile !== undefined) {
+    throw new InvalidArgumentError(
+      '--profile describes one network; sweep one --model with it, or drop --profile',
+    );
+  }
   const measured =
     f.study || f.ratios
       ? {
@@ -160,9 +251,14 @@ async function runSweepCommand(f: Flags): Promise<void> {
       : undefined;
   if (measured && f.densities)
     throw new InvalidArgumentError('--densities cannot be combined with --study or --ratios');
+  const batch = parseInteger('--batch', f.batch, { min: 1, max: 1 << 20 });
+  const inputs = inputsOf(f);
+  const what = 'sweep output';
+  prepareOutputDir(out, 'sweep folder');
+  for (const file of SWEEP_FILES) checkOutput(join(out, file), { what, inputs });
   const result = runSweep({
     models,
-    batch: parseInteger('--batch', f.batch, { min: 1, max: 1 << 20 }),
+    batch,
     gpus: list(f.gpus ?? SWEEP_GPUS, '--gpus', (s) => s).map(getGpu),
     links: list(f.links ?? SWEEP_LINKS, '--links', (s) => s).map(getLink),
     codecs: list(f.codecs ?? SWEEP_CODECS, '--codecs', choice(SIM_CODECS, 'codec')),
@@ -181,20 +277,15 @@ async function runSweepCommand(f: Flags): Promise<void> {
       `no sweep point could be simulated: ${result.skipped.join('; ')}`,
     );
   }
-  try {
-    mkdirSync(f.out, { recursive: true });
-    writeFileSync(join(f.out, 'sweep.md'), sweepMarkdown(result.rows));
-    writeFileSync(join(f.out, 'sweep.csv'), sweepCsv(result.rows));
-    writeFileSync(join(f.out, 'sweep.html'), await sweepHtml(result));
-  } catch (e) {
-    throw new InputFileError(`cannot write the sweep to ${f.out}: ${(e as Error).message}`);
-  }
+  writeOutput(join(out, 'sweep.md'), sweepMarkdown(result.rows), { what, inputs });
+  writeOutput(join(out, 'sweep.csv'), sweepCsv(result.rows), { what, inputs });
+  writeOutput(join(out, 'sweep.html'), await sweepHtml(result), { what, inputs });
   if (f.json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return;
   }
   process.stdout.write(
-    `${result.rows.length} points written to ${join(f.out, 'sweep.md')}, sweep.csv and sweep.html` +
+    `${result.rows.length} points written to ${join(out, 'sweep.md')}, sweep.csv and sweep.html` +
       (result.skipped.length > 0 ? `; skipped: ${result.skipped.join('; ')}` : '') +
       '\n',
   );
@@ -210,8 +301,11 @@ export function registerSimulate(program: Command): void {
         'total times, stalls, peak memory, whether it fits, and which engine limit binds. ' +
         'Assumptions and validation: docs/SIMULATOR.md.',
     )
-    .requiredOption('--model <name>', 'zoo network (cdma models lists them), e.g. vgg16')
-    .option('--batch <n>', 'batch size', '128')
+    .option(
+      '--model <name>',
+      'zoo network (cdma models lists them), e.g. vgg16; required unless --sweep has --models',
+    )
+    .option('--batch <n>', 'batch size, 1 to 1048576', '128')
     .addOption(
       new Option(
         '--gpu <id>',
@@ -224,7 +318,7 @@ export function registerSimulate(program: Command): void {
       '--link <id>',
       `host link: ${listLinks()
         .map((l) => l.id)
-        .join(', ')} (default: the GPU's own)`,
+        .join(', ')} (default: the GPU's own); not with --sweep (use --links)`,
     )
     .addOption(
       new Option(
@@ -266,11 +360,14 @@ export function registerSimulate(program: Command): void {
         .choices(['mc', 'dma'])
         .default('mc'),
     )
-    .option('--units <n>', 'compressor units (default: one per memory partition)')
-    .option('--unit-gbs <x>', 'GB/s per compressor unit (default 32 B x core clock)')
+    .option('--units <n>', 'compressor units, 1 to 4096 (default: one per memory partition)')
+    .option(
+      '--unit-gbs <x>',
+      `GB/s per compressor unit, 0.001 to ${MAX_GBS} (default 32 B x core clock)`,
+    )
     .option(
       '--crossbar-gbs <x>',
-      "GB/s of the crossbar port into the DMA engine (default the link's peak)",
+      `GB/s of the crossbar port into the DMA engine, 0.001 to ${MAX_GBS} (default the link's peak)`,
     )
     .addOption(
       new Option(
@@ -280,22 +377,33 @@ export function registerSimulate(program: Command): void {
         .choices(['sgd', 'momentum', 'adam'])
         .default('momentum'),
     )
-    .option('--workspace-mb <n>', 'constant convolution workspace in MiB', '0')
-    .option('--no-layers', 'omit the per-layer table')
+    .option(
+      '--workspace-mb <n>',
+      `constant convolution workspace in MiB, 0 to ${MAX_WORKSPACE_MB}; not with --sweep`,
+      '0',
+    )
+    .option('--no-layers', 'omit the per-layer table (not with --json or --sweep)')
     .option('--json', 'print the result as JSON')
     .option(
       '--sweep',
       'simulate a grid of GPUs, links, codecs, dtypes and densities; write a table and HTML page',
     )
-    .option('--out <dir>', 'folder for the sweep outputs', 'sim-sweep')
+    .option(
+      '--out <dir>',
+      'sweep: folder for sweep.md, sweep.csv and sweep.html (default sim-sweep)',
+    )
     .option('--models <list>', 'sweep: comma-separated networks (default --model)')
     .option('--gpus <list>', `sweep: GPUs (default ${SWEEP_GPUS})`)
     .option('--links <list>', `sweep: links (default ${SWEEP_LINKS})`)
     .option('--codecs <list>', `sweep: codecs (default ${SWEEP_CODECS})`)
     .option('--densities <list>', `sweep: densities (default ${SWEEP_DENSITIES})`)
     .option('--dtypes <list>', 'sweep: activation types (default --dtype)')
-    .action(async (flags: Flags) => {
-      if (flags.sweep) await runSweepCommand(flags);
-      else runOne(flags);
+    .action(async (flags: Flags, cmd: Command) => {
+      checkOptions(flags, cmd);
+      if (flags.sweep) {
+        await runSweepCommand(flags, flags.models ?? flags.model ?? '', flags.out ?? 'sim-sweep');
+      } else {
+        runOne(flags, flags.model ?? '');
+      }
     });
 }

@@ -3,25 +3,45 @@
  * executor, showing progress on stderr and printing a summary (final loss,
  * test accuracy, images/s, peak device bytes, SHA-256 of the weights).
  */
-import { writeFileSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
-import { InputFileError, InvalidArgumentError } from '../../errors.js';
+import { CdmaError, InvalidArgumentError, OutputFileError } from '../../errors.js';
 import { formatBytes } from '../../io/sizes.js';
 import { parseInteger, parseNumber } from '../../io/numbers.js';
+import { checkOutput, writeOutput } from '../../io/write.js';
 import type { FitMode, Shape3 } from '../../data/fit.js';
 import { prepareDataset } from '../../data/prepare.js';
-import { DATASET_SPEC_HELP, loadRawDataset, parseDatasetSpec } from '../../data/source.js';
-import { initBackend, parseBackendName } from '../../nn/backend.js';
-import { createMemoryStore, type MemoryCliOptions } from '../../memory/options.js';
+import {
+  DATASET_SPEC_HELP,
+  loadRawDataset,
+  parseDatasetSpec,
+  type DatasetSource,
+} from '../../data/source.js';
+import { initBackend, parseBackendName, type BackendName } from '../../nn/backend.js';
+import {
+  createMemoryStore,
+  parseMemoryOptions,
+  type MemoryCliOptions,
+} from '../../memory/options.js';
+import type { MemoryManager } from '../../memory/manager.js';
 import { formatMemorySummary } from '../../memory/summary.js';
 import { getModel, listModels } from '../../nn/zoo/index.js';
 import { chooseInputShape } from '../../train/input-shape.js';
-import { parseLrSchedule } from '../../train/lr-schedule.js';
+import { parseLrSchedule, type LrScheduleName } from '../../train/lr-schedule.js';
 import { formatSummary, percent, plural } from '../../train/summary-text.js';
-import { train, type StepRecord } from '../../train/trainer.js';
-import { addMemoryOptions } from '../memory-options.js';
+import { train, type StepRecord, type TrainSummary } from '../../train/trainer.js';
+import { addMemoryOptions, checkOffloadOptions } from '../memory-options.js';
 import { createProgress } from '../progress.js';
-import { DEFAULT_LR } from '../defaults.js';
+import { checkWarmup } from './option-rules.js';
+import {
+  DEFAULT_LR,
+  MAX_BATCH,
+  MAX_EPOCHS,
+  MAX_STEPS,
+  TRAINING_HELP,
+  TRAINING_RANGES as R,
+} from '../defaults.js';
 
 interface TrainCliOptions extends MemoryCliOptions {
   model: string;
@@ -46,6 +66,25 @@ interface TrainCliOptions extends MemoryCliOptions {
   quiet?: boolean;
 }
 
+/** The options as numbers and names, every one checked. */
+interface TrainSettings {
+  readonly batch: number;
+  readonly steps?: number;
+  readonly epochs?: number;
+  readonly lr: number;
+  readonly lrSchedule: LrScheduleName;
+  readonly warmupSteps: number;
+  readonly momentum: number;
+  readonly weightDecay: number;
+  readonly seed: number;
+  readonly backend: BackendName;
+  readonly limit?: number;
+  readonly testLimit?: number;
+  readonly evalBatch?: number;
+  readonly requested?: Shape3;
+  readonly source: DatasetSource;
+}
+
 function shape(text: string): Shape3 {
   const parts = text.split(/[x,]/);
   if (parts.length !== 3)
@@ -55,82 +94,198 @@ function shape(text: string): Shape3 {
   return [c, h, w];
 }
 
+const optional = <T>(text: string | undefined, parse: (t: string) => T): T | undefined =>
+  text === undefined ? undefined : parse(text);
+
+/** The rules that need the run's length, known once the data is loaded. */
+function checkRunLength(o: TrainCliOptions, warmup: number, total: number, perEpoch: number): void {
+  checkWarmup(warmup, total);
+  if (o.evalEachEpoch && total <= perEpoch) {
+    throw new InvalidArgumentError(
+      `--eval-each-epoch has no effect: the run (${plural(total, 'step')}) ends within its first epoch ` +
+        `(${plural(perEpoch, 'step')}) and test accuracy is measured at the end anyway; drop it or train longer`,
+    );
+  }
+}
+
+/** Parses and checks every option, and the rules between them, before anything is loaded. */
+function parseOptions(o: TrainCliOptions, cmd: Command): TrainSettings {
+  if (o.steps !== undefined && o.epochs !== undefined) {
+    throw new InvalidArgumentError('give --steps or --epochs, not both');
+  }
+  checkOffloadOptions(cmd, o.policy ?? 'none');
+  // The memory options' own syntax (a dummy compute rate: nothing is measured yet).
+  parseMemoryOptions(o, 1);
+  const steps = optional(o.steps, (t) => parseInteger('--steps', t, R.steps));
+  const warmupSteps = parseInteger('--warmup', o.warmup, R.warmup);
+  if (steps !== undefined) checkWarmup(warmupSteps, steps);
+  const settings: TrainSettings = {
+    batch: parseInteger('--batch', o.batch, R.batch),
+    steps,
+    epochs: steps === undefined ? parseInteger('--epochs', o.epochs ?? '1', R.epochs) : undefined,
+    lr: parseNumber('--lr', o.lr, R.lr),
+    lrSchedule: parseLrSchedule(o.lrSchedule),
+    warmupSteps,
+    momentum: parseNumber('--momentum', o.momentum, R.momentum),
+    weightDecay: parseNumber('--weight-decay', o.weightDecay, R.weightDecay),
+    seed: parseInteger('--seed', o.seed, R.seed),
+    backend: parseBackendName(o.backend),
+    limit: optional(o.limit, (t) => parseInteger('--limit', t, R.images)),
+    testLimit: optional(o.testLimit, (t) => parseInteger('--test-limit', t, R.images)),
+    evalBatch: optional(o.evalBatch, (t) => parseInteger('--eval-batch', t, R.batch)),
+    requested: optional(o.input, shape),
+    source: parseDatasetSpec(o.dataset),
+  };
+  if (settings.limit !== undefined && settings.limit < settings.batch) {
+    throw new InvalidArgumentError(
+      `--limit ${settings.limit} is less than --batch ${settings.batch}: a step needs a full batch of training images`,
+    );
+  }
+  if (!listModels().some((m) => m.name === o.model)) getModel(o.model); // throws the zoo's error listing the models
+  return settings;
+}
+
+/** Refuses an output inside the dataset's folder: it could replace the data being read. */
+function refuseInside(path: string, what: string, source: DatasetSource): void {
+  if (source.dir === undefined) return;
+  let dir: string;
+  let target: string;
+  try {
+    dir = realpathSync(source.dir);
+    target = join(realpathSync(dirname(resolve(path))), basename(path));
+  } catch {
+    return; // a missing folder: checkOutput or the loader names it
+  }
+  if (target.startsWith(dir + sep)) {
+    throw new OutputFileError(
+      `${what} ${path} is inside the dataset folder ${source.dir}; write it somewhere else`,
+    );
+  }
+}
+
+/** Checks --json and --trace before any work: a bad path fails now, not after training. */
+function checkOutputs(o: TrainCliOptions, source: DatasetSource): void {
+  const outputs: [string | undefined, string][] = [
+    [o.json, 'JSON summary'],
+    [o.trace, 'trace'],
+  ];
+  for (const [path, what] of outputs) {
+    if (path === undefined) continue;
+    checkOutput(path, { what });
+    refuseInside(path, what, source);
+  }
+  if (o.json !== undefined && o.trace !== undefined && resolve(o.json) === resolve(o.trace)) {
+    throw new InvalidArgumentError(
+      `--json and --trace both name ${o.json}; give each its own file`,
+    );
+  }
+}
+
 /** Mean of the last n values of f over the records. */
 function recent(records: readonly StepRecord[], n: number, f: (r: StepRecord) => number): number {
   const tail = records.slice(-n);
   return tail.reduce((s, r) => s + f(r), 0) / tail.length;
 }
 
-async function run(o: TrainCliOptions): Promise<void> {
-  const batch = parseInteger('--batch', o.batch, { min: 1, max: 65536 });
-  if (o.steps !== undefined && o.epochs !== undefined) {
-    throw new InvalidArgumentError('give --steps or --epochs, not both');
+/** Closes the memory manager; after a failure, the failure (not a closing error) is what is reported. */
+async function closeStore(memory: MemoryManager | undefined, failure: unknown): Promise<void> {
+  if (memory === undefined) return;
+  if (failure === undefined) return memory.close();
+  try {
+    await memory.close(failure);
+  } catch {
+    // the run's own error is the one to report
   }
-  const steps = o.steps === undefined ? undefined : parseInteger('--steps', o.steps, { min: 1 });
-  const epochs =
-    o.steps === undefined ? parseInteger('--epochs', o.epochs ?? '1', { min: 1 }) : undefined;
-  const lr = parseNumber('--lr', o.lr, { min: 0, aboveMin: true });
-  const lrSchedule = parseLrSchedule(o.lrSchedule);
-  const warmupSteps = parseInteger('--warmup', o.warmup, { min: 0 });
-  const momentum = parseNumber('--momentum', o.momentum, { min: 0 });
-  const weightDecay = parseNumber('--weight-decay', o.weightDecay, { min: 0 });
-  const seed = parseInteger('--seed', o.seed, { min: 0, max: 2 ** 32 - 1 });
-  const backend = parseBackendName(o.backend);
-  const limit = o.limit === undefined ? undefined : parseInteger('--limit', o.limit, { min: 1 });
-  const testLimit =
-    o.testLimit === undefined ? undefined : parseInteger('--test-limit', o.testLimit, { min: 1 });
-  const evalBatch =
-    o.evalBatch === undefined
-      ? undefined
-      : parseInteger('--eval-batch', o.evalBatch, { min: 1, max: 65536 });
-  const requested = o.input === undefined ? undefined : shape(o.input);
-  const source = parseDatasetSpec(o.dataset);
-  if (!listModels().some((m) => m.name === o.model)) getModel(o.model); // throws the zoo's error listing the models
+}
 
+function errorJson(e: unknown): { code: string; message: string } {
+  if (e instanceof CdmaError) return { code: e.code, message: e.message };
+  return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
+}
+
+/** Writes the JSON summary of a failed run; the run's error stays the one reported. */
+function writeFailedJson(
+  path: string,
+  e: unknown,
+  o: TrainCliOptions,
+  records: StepRecord[],
+): void {
+  const json = {
+    status: 'failed',
+    error: errorJson(e),
+    model: o.model,
+    dataset: o.dataset,
+    stepsDone: records.length,
+    records,
+  };
+  try {
+    writeOutput(path, JSON.stringify(json, null, 2) + '\n', { what: 'JSON summary' });
+  } catch {
+    // the run's own error is the one to report
+  }
+}
+
+interface TrainOutcome {
+  readonly summary: TrainSummary;
+  readonly memory?: MemoryManager;
+}
+
+async function trainWithProgress(
+  o: TrainCliOptions,
+  s: TrainSettings,
+  records: StepRecord[],
+): Promise<TrainOutcome> {
   const say = (line: string) => {
     if (!o.quiet) process.stderr.write(`${line}\n`);
   };
+  const { batch, steps, epochs } = s;
   const t0 = performance.now();
-  const raw = loadRawDataset(source, { limit, testLimit, target: requested, fit: o.fit });
-  const choice = chooseInputShape(o.model, raw.shape, raw.numClasses, requested);
+  const raw = loadRawDataset(s.source, {
+    limit: s.limit,
+    testLimit: s.testLimit,
+    target: s.requested,
+    fit: o.fit,
+  });
+  const choice = chooseInputShape(o.model, raw.shape, raw.numClasses, s.requested);
   if (choice.source === 'model') {
     say(
       `${o.model} cannot take ${raw.shape.join('x')} images; fitting them to its input ${choice.shape.join('x')}`,
     );
   }
   const dataset = prepareDataset(raw, { shape: choice.shape, fit: o.fit });
+  // Fewer images than a batch: train() names that problem.
   const perEpoch = Math.floor(dataset.train.count / batch);
   const total = steps ?? perEpoch * (epochs ?? 1);
+  if (perEpoch > 0) checkRunLength(o, s.warmupSteps, total, perEpoch);
   say(
     `loaded ${dataset.name}: ${dataset.train.count} training / ${dataset.test.count} test images of ${dataset.shape.join('x')} ` +
-      `in ${((performance.now() - t0) / 1000).toFixed(1)} s; training ${o.model} for ${plural(total, 'step')} of batch ${batch} on ${backend}`,
+      `in ${((performance.now() - t0) / 1000).toFixed(1)} s; training ${o.model} for ${plural(total, 'step')} of batch ${batch} on ${s.backend}`,
   );
 
   // The memory manager (vDNN/cDMA) when a memory option asks for one; see docs/MEMORY.md.
-  if (o.link?.trim().toLowerCase() === 'paper-scaled') await initBackend(backend);
+  if (o.link?.trim().toLowerCase() === 'paper-scaled') await initBackend(s.backend);
   const memory = await createMemoryStore(o, {
     spec: getModel(o.model, { inputShape: dataset.shape, numClasses: dataset.numClasses }),
     batch,
   });
   const progress = createProgress({ total, label: 'train', unit: 'step', quiet: o.quiet });
-  const records: StepRecord[] = [];
-  let summary;
+  let failure: unknown;
   try {
-    summary = await train({
+    const summary = await train({
       model: o.model,
       dataset,
       batch,
       steps,
       epochs,
-      lr,
-      lrSchedule,
-      warmupSteps,
-      momentum,
-      weightDecay,
-      seed,
-      backend,
+      lr: s.lr,
+      lrSchedule: s.lrSchedule,
+      warmupSteps: s.warmupSteps,
+      momentum: s.momentum,
+      weightDecay: s.weightDecay,
+      seed: s.seed,
+      backend: s.backend,
       // Under a memory budget, evaluate at the training batch (a larger forward pass could exceed it).
-      evalBatch: evalBatch ?? (memory?.config.budgetBytes !== undefined ? batch : undefined),
+      evalBatch: s.evalBatch ?? (memory?.config.budgetBytes !== undefined ? batch : undefined),
       evalEachEpoch: o.evalEachEpoch,
       store: memory,
       deviceLimitBytes: memory?.config.budgetBytes,
@@ -154,20 +309,34 @@ async function run(o: TrainCliOptions): Promise<void> {
         );
       },
     });
+    return { summary, memory };
+  } catch (e) {
+    failure = e;
+    throw e;
   } finally {
     progress.stop();
-    await memory?.close();
+    await closeStore(memory, failure);
   }
+}
+
+async function run(o: TrainCliOptions, cmd: Command): Promise<void> {
+  const settings = parseOptions(o, cmd);
+  checkOutputs(o, settings.source);
+  const records: StepRecord[] = [];
+  let outcome: TrainOutcome;
+  try {
+    outcome = await trainWithProgress(o, settings, records);
+  } catch (e) {
+    if (o.json !== undefined) writeFailedJson(o.json, e, o, records);
+    throw e;
+  }
+  const { summary, memory } = outcome;
   process.stdout.write(formatSummary(summary));
   if (memory) process.stdout.write(formatMemorySummary(memory));
   if (o.json !== undefined) {
-    try {
-      writeFileSync(o.json, JSON.stringify(summary, null, 2) + '\n');
-    } catch (e) {
-      throw new InputFileError(
-        `cannot write --json ${o.json} (${(e as Error).message}); pass a writable path`,
-      );
-    }
+    writeOutput(o.json, JSON.stringify({ status: 'ok', ...summary }, null, 2) + '\n', {
+      what: 'JSON summary',
+    });
   }
 }
 
@@ -181,25 +350,35 @@ export function registerTrain(program: Command): void {
     )
     .requiredOption('--model <name>', 'zoo network, e.g. alexnet-small (see `cdma models`)')
     .option('--dataset <spec>', `dataset: ${DATASET_SPEC_HELP}`, 'mnist')
-    .option('--batch <n>', 'images per training step', '32')
-    .option('--steps <n>', 'train for this many steps (instead of --epochs)')
-    .option('--epochs <n>', 'train for this many passes over the training split (default 1)')
-    .option('--lr <x>', 'base learning rate of SGD', DEFAULT_LR)
+    .option('--batch <n>', `images per training step, 1 to ${MAX_BATCH}`, '32')
+    .option('--steps <n>', `train for this many steps, 1 to ${MAX_STEPS} (instead of --epochs)`)
+    .option(
+      '--epochs <n>',
+      `train for this many passes over the training split, 1 to ${MAX_EPOCHS} (default 1)`,
+    )
+    .option('--lr <x>', TRAINING_HELP.lr, DEFAULT_LR)
     .option(
       '--lr-schedule <name>',
       'learning rate over the run: linear (decays to zero at the last step), cosine, or constant',
       'linear',
     )
-    .option('--warmup <n>', 'steps of linear learning-rate warm-up before the schedule', '0')
-    .option('--momentum <m>', 'SGD momentum', '0.9')
-    .option('--weight-decay <w>', 'L2 weight decay on weights (not biases)', '0.0005')
+    .option(
+      '--warmup <n>',
+      'steps of linear learning-rate warm-up before the schedule, at most the run length',
+      '0',
+    )
+    .option('--momentum <m>', TRAINING_HELP.momentum, '0.9')
+    .option('--weight-decay <w>', TRAINING_HELP.weightDecay, '0.0005')
     .option(
       '--seed <s>',
-      'seed of initialisation, shuffling and dropout (same seed, same weights)',
+      `seed of initialisation, shuffling and dropout (same seed, same weights), ${TRAINING_HELP.seed}`,
       '1',
     )
     .option('--backend <name>', 'TensorFlow.js backend: wasm (fast) or cpu (reference)', 'wasm')
-    .option('--limit <n>', 'use at most n training images (spread evenly over the split)')
+    .option(
+      '--limit <n>',
+      'use at most n training images, at least --batch (spread evenly over the split)',
+    )
     .option('--test-limit <n>', 'use at most n test images')
     .option(
       '--input <CxHxW>',
@@ -213,9 +392,19 @@ export function registerTrain(program: Command): void {
         .choices(['auto', 'resize', 'pad'])
         .default('auto'),
     )
-    .option('--eval-each-epoch', 'also measure test accuracy after every epoch')
-    .option('--eval-batch <n>', 'images per evaluation pass (default: max(batch, 100))')
-    .option('--json <file>', 'also write the summary, with per-step records, as JSON to this file')
+    .option(
+      '--eval-each-epoch',
+      'also measure test accuracy after every epoch but the last (the run must be longer than one epoch)',
+    )
+    .option(
+      '--eval-batch <n>',
+      `images per evaluation pass, 1 to ${MAX_BATCH} (default: max(batch, 100))`,
+    )
+    .option(
+      '--json <file>',
+      'also write the summary, with per-step records, as JSON to this file; its "status" is "ok", ' +
+        'or "failed" with the error and the records so far',
+    )
     .option('--quiet', 'no progress output; only the summary');
   addMemoryOptions(cmd).action(run);
 }
