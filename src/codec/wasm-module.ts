@@ -4,8 +4,8 @@
  * WebAssembly SIMD. The package root is found by walking up from this file,
  * so the same code works from src/ (tsx) and from dist/src/ (built).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { readBounded } from '../io/read.js';
+import { existsSync } from 'node:fs';
+import { readBounded, readJsonBounded } from '../io/read.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wasmApi, type WasmModule } from './wasm-api.js';
@@ -61,7 +61,10 @@ export function packageRoot(fromUrl: string = import.meta.url): string | undefin
     const pkg = join(dir, 'package.json');
     if (existsSync(pkg)) {
       try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'cdma')
+        if (
+          (readJsonBounded(pkg, { what: 'package.json', maxBytes: 1 << 20 }) as { name?: unknown })
+            ?.name === 'cdma'
+        )
           return dir;
       } catch {
         // An unreadable package.json is not ours; keep walking up.
