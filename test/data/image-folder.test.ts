@@ -86,7 +86,7 @@ test('bad image folders and corrupt or forged images give one-line InputFileErro
   const good = pngBytes(3, 3, grey(5));
   writeFile(join(dir, 'empty/1.png'), good);
   writeFile(join(dir, 'empty/2.png'), good.subarray(0, good.length - 20));
-  one(/2\.png: cannot decode PNG/);
+  one(/2\.png: PNG IDAT chunk at byte 33 is cut off .*; the file is truncated, replace it/);
   // forge a 100000 x 100000 IHDR: refused from the header, before decoding
   const forged = Uint8Array.from(good);
   new DataView(forged.buffer).setUint32(16, 100000, false);
