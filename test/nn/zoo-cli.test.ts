@@ -17,7 +17,7 @@ test('cdma models --json gives the zoo as data', async () => {
   const r = await run('models', '--json', '--batch', '2');
   assert.equal(r.code, 0, r.err);
   const list = JSON.parse(r.out) as { name: string; params: number; savedBytes: number }[];
-  assert.equal(list.length, 14);
+  assert.equal(list.length, 20);
   const vgg = list.find((m) => m.name === 'vgg16')!;
   assert.equal(vgg.params, 138_357_544);
   const one = JSON.parse((await run('models', '--json')).out) as typeof list;

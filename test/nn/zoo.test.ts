@@ -7,6 +7,8 @@ import { InvalidArgumentError } from '../../src/errors.js';
 import type { LayerKind } from '../../src/nn/spec.js';
 
 const FULL = ['alexnet', 'overfeat', 'nin', 'vgg16', 'squeezenet', 'googlenet', 'resnet18'];
+/** The networks only the vDNN paper's evaluation runs (no -small variant). */
+const VDNN_ONLY = ['alexnet-torch', 'googlenet-torch', 'vgg116', 'vgg216', 'vgg316', 'vgg416'];
 
 const analyses = new Map<string, ModelAnalysis>();
 function analysis(name: string): ModelAnalysis {
@@ -23,9 +25,9 @@ function outShape(model: string, layer: string): readonly number[] {
   return l.outputShape;
 }
 
-test('the zoo lists the seven networks and their -small variants', () => {
+test('the zoo lists the seven networks, the vDNN-only ones and the -small variants', () => {
   const names = listModels().map((m) => m.name);
-  assert.deepEqual(names, [...FULL, ...FULL.map((n) => `${n}-small`)]);
+  assert.deepEqual(names, [...FULL, ...VDNN_ONLY, ...FULL.map((n) => `${n}-small`)]);
   for (const m of listModels()) {
     assert.equal(m.inputShape.length, 3);
     assert.equal(m.numClasses, m.name.endsWith('-small') ? 10 : 1000);
@@ -43,6 +45,43 @@ test('parameter counts match the published models', () => {
   // Published as approximations: OverFeat fast "145M", Caffe NiN ImageNet ~7.6M.
   assert.equal(analysis('overfeat').params, 145_920_872);
   assert.equal(analysis('nin').params, 7_595_176);
+  // Torch's single-column AlexNet (One Weird Trick): 3x64x11x11 + 64x192x5x5 + ... by hand.
+  const convs = [3 * 64 * 121, 64 * 192 * 25, 192 * 384 * 9, 384 * 256 * 9, 256 * 256 * 9];
+  const fcs = [256 * 36 * 4096, 4096 * 4096, 4096 * 1000];
+  const biases = 64 + 192 + 384 + 256 + 256 + 4096 + 4096 + 1000;
+  const owt = [...convs, ...fcs].reduce((x, y) => x + y, 0) + biases;
+  assert.equal(owt, 61_100_840);
+  assert.equal(analysis('alexnet-torch').params, owt);
+  // Torch's GoogLeNet has the Caffe model's weights (LRN has none).
+  assert.equal(analysis('googlenet-torch').params, analysis('googlenet').params);
+  // Each 100 extra VGG layers: 20 per block at that block's width (3x3 weights + biases).
+  const per100 = [64, 128, 256, 512, 512].reduce((a, w) => a + 20 * (w * w * 9 + w), 0);
+  for (const [m, n] of [
+    ['vgg116', 1],
+    ['vgg216', 2],
+    ['vgg316', 3],
+    ['vgg416', 4],
+  ] as const) {
+    assert.equal(analysis(m).params, 138_357_544 + n * per100, m);
+  }
+});
+
+test("vDNN's networks: Torch AlexNet and GoogLeNet shapes, very deep VGGs' layer counts", () => {
+  assert.deepEqual(outShape('alexnet-torch', 'conv1'), [64, 55, 55]);
+  assert.deepEqual(outShape('alexnet-torch', 'pool1'), [64, 27, 27]);
+  assert.deepEqual(outShape('alexnet-torch', 'conv2'), [192, 27, 27]);
+  assert.deepEqual(outShape('alexnet-torch', 'pool5'), [256, 6, 6]);
+  assert.ok(!analysis('alexnet-torch').layers.some((l) => l.spec.kind === 'lrn'));
+  assert.deepEqual(outShape('googlenet-torch', 'pool1/3x3_s2'), [64, 56, 56]);
+  assert.deepEqual(outShape('googlenet-torch', 'pool2/3x3_s2'), [192, 28, 28]);
+  assert.deepEqual(outShape('googlenet-torch', 'inception_4e/output'), [832, 14, 14]);
+  assert.deepEqual(outShape('googlenet-torch', 'inception_5b/output'), [1024, 7, 7]);
+  assert.ok(!analysis('googlenet-torch').layers.some((l) => l.spec.kind === 'lrn'));
+  const convs = (m: string) => analysis(m).layers.filter((l) => l.spec.kind === 'conv2d').length;
+  assert.equal(convs('vgg16'), 13);
+  for (const n of [116, 216, 316, 416]) assert.equal(convs(`vgg${n}`), n - 3, `vgg${n}`);
+  assert.deepEqual(outShape('vgg416', 'conv1_82'), [64, 224, 224]);
+  assert.deepEqual(outShape('vgg416', 'pool5'), [512, 7, 7]);
 });
 
 test('output shapes of well-known layers', () => {
@@ -67,7 +106,7 @@ test('output shapes of well-known layers', () => {
   assert.deepEqual(outShape('googlenet', 'inception_5b/output'), [1024, 7, 7]);
   assert.deepEqual(outShape('resnet18', 'pool1'), [64, 56, 56]);
   assert.deepEqual(outShape('resnet18', 'layer4.1/relu2'), [512, 7, 7]);
-  for (const m of FULL) {
+  for (const m of [...FULL, ...VDNN_ONLY]) {
     const last = analysis(m).layers.at(-1)!;
     assert.deepEqual(last.inputShapes, [[1000]], `${m} ends in 1000 logits`);
   }

@@ -54,3 +54,36 @@ export const alexnetSmall = defineModel(
     return b.dense('fc8', x, numClasses);
   },
 );
+
+/**
+ * AlexNet as vDNN trained it in Torch: the single-column "One Weird Trick"
+ * variant (Krizhevsky, arXiv 1404.5997; cuda-convnet2's
+ * layers-imagenet-1gpu.cfg) as written for Torch in
+ * soumith/imagenet-multiGPU.torch (models/alexnetowt_cudnn.lua) and
+ * soumith/convnet-benchmarks (torch7/imagenet_winners/alexnet.lua, the
+ * Titan X timings docs/SIMULATOR.md uses): 224x224 input, conv1 64@11x11/4
+ * pad 2 (55x55), conv2 192@5x5, conv3-5 384/256/256@3x3, no grouping, no
+ * LRN, floor-mode 3x3/2 max pooling (pool5 6x6x256), dropout 0.5 before fc6
+ * and fc7. 61,100,840 parameters with 1000 classes.
+ */
+export const alexnetTorch = defineModel(
+  {
+    name: 'alexnet-torch',
+    description: 'AlexNet as vDNN ran it in Torch (One Weird Trick: 64-192-384-256-256, no LRN)',
+    inputShape: [3, 224, 224],
+    numClasses: IMAGENET_CLASSES,
+  },
+  (b, numClasses) => {
+    let x = b.convRelu('conv1', 'data', 64, 11, { stride: 4, pad: 2 });
+    x = b.maxpool('pool1', x, 3, 2);
+    x = b.convRelu('conv2', x, 192, 5, { pad: 2 });
+    x = b.maxpool('pool2', x, 3, 2);
+    x = b.convRelu('conv3', x, 384, 3, { pad: 1 });
+    x = b.convRelu('conv4', x, 256, 3, { pad: 1 });
+    x = b.convRelu('conv5', x, 256, 3, { pad: 1 });
+    x = b.flatten('flatten', b.maxpool('pool5', x, 3, 2));
+    x = b.relu('fc6/relu', b.dense('fc6', b.dropout('drop6', x, 0.5), 4096));
+    x = b.relu('fc7/relu', b.dense('fc7', b.dropout('drop7', x, 0.5), 4096));
+    return b.dense('fc8', x, numClasses);
+  },
+);

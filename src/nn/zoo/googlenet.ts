@@ -111,3 +111,40 @@ export const googlenetSmall = defineModel(
   (b, numClasses) =>
     googlenetBody(b, numClasses, scaled(5), { kernel: 3, stride: 1, pool2: false }),
 );
+
+/**
+ * GoogLeNet as vDNN ran it in Torch: soumith/convnet-benchmarks
+ * torch7/imagenet_winners/googlenet.lua (the Titan X timings
+ * docs/SIMULATOR.md uses), Caffe's widths without the two LRN layers ("not
+ * added for now" there), floor-mode 3x3/2 max pooling with padding 1, 7x7
+ * average pooling, no auxiliary classifiers. Dropout 0.4 before the
+ * classifier as in the paper (the benchmark comments it out). 6,998,552
+ * parameters with 1000 classes, as the Caffe model.
+ */
+export const googlenetTorch = defineModel(
+  {
+    name: 'googlenet-torch',
+    description:
+      'GoogLeNet as vDNN ran it in Torch (convnet-benchmarks): no LRN, no auxiliary classifiers',
+    inputShape: [3, 224, 224],
+    numClasses: IMAGENET_CLASSES,
+  },
+  (b, numClasses) => {
+    const w = FULL;
+    let x = b.convRelu('conv1/7x7_s2', 'data', w.conv1, 7, { stride: 2, pad: 3 });
+    x = b.maxpool('pool1/3x3_s2', x, 3, 2, { pad: 1 });
+    x = b.convRelu('conv2/3x3_reduce', x, w.conv2Reduce, 1);
+    x = b.convRelu('conv2/3x3', x, w.conv2, 3, { pad: 1 });
+    x = b.maxpool('pool2/3x3_s2', x, 3, 2, { pad: 1 });
+    x = inception(b, 'inception_3a', x, w.modules['3a']);
+    x = inception(b, 'inception_3b', x, w.modules['3b']);
+    x = b.maxpool('pool3/3x3_s2', x, 3, 2, { pad: 1 });
+    for (const m of ['4a', '4b', '4c', '4d', '4e'] as const)
+      x = inception(b, `inception_${m}`, x, w.modules[m]);
+    x = b.maxpool('pool4/3x3_s2', x, 3, 2, { pad: 1 });
+    x = inception(b, 'inception_5a', x, w.modules['5a']);
+    x = inception(b, 'inception_5b', x, w.modules['5b']);
+    x = b.dropout('pool5/drop', b.avgpool('pool5/7x7_s1', x, 7, 1), 0.4);
+    return b.dense('loss3/classifier', b.flatten('pool5/flatten', x), numClasses);
+  },
+);

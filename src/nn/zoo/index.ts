@@ -2,20 +2,22 @@
  * The model zoo: the cDMA paper's six networks (AlexNet, OverFeat, NiN,
  * VGG-16, SqueezeNet, GoogLeNet) and ResNet-18 at their published ImageNet
  * shapes, and each in a `-small` variant for 28x28 / 32x32 inputs that trains
- * on a CPU in minutes. See docs/MODELS.md.
+ * on a CPU in minutes; then the networks only the vDNN paper's evaluation
+ * runs (its Torch AlexNet and GoogLeNet, and the very deep VGG-116 to VGG-416), for the
+ * performance model. See docs/MODELS.md.
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { analyzeModel } from '../shapes.js';
 import type { ModelSpec } from '../spec.js';
-import { alexnet, alexnetSmall } from './alexnet.js';
+import { alexnet, alexnetSmall, alexnetTorch } from './alexnet.js';
 import type { InputShape } from './builder.js';
 import type { ZooEntry } from './entry.js';
-import { googlenet, googlenetSmall } from './googlenet.js';
+import { googlenet, googlenetSmall, googlenetTorch } from './googlenet.js';
 import { nin, ninSmall } from './nin.js';
 import { overfeat, overfeatSmall } from './overfeat.js';
 import { resnet18, resnet18Small } from './resnet18.js';
 import { squeezenet, squeezenetSmall } from './squeezenet.js';
-import { vgg16, vgg16Small } from './vgg16.js';
+import { vgg116, vgg16, vgg16Small, vgg216, vgg316, vgg416 } from './vgg16.js';
 
 export type { InputShape } from './builder.js';
 
@@ -27,6 +29,12 @@ const ENTRIES: readonly ZooEntry[] = [
   squeezenet,
   googlenet,
   resnet18,
+  alexnetTorch,
+  googlenetTorch,
+  vgg116,
+  vgg216,
+  vgg316,
+  vgg416,
   alexnetSmall,
   overfeatSmall,
   ninSmall,
@@ -52,7 +60,7 @@ export interface GetModelOptions {
   readonly numClasses?: number;
 }
 
-/** The zoo's networks in a stable order: full-size first, then the -small variants. */
+/** The zoo's networks in a stable order: full-size first (the vDNN-only ones last), then the -small variants. */
 export function listModels(): ZooModelInfo[] {
   return ENTRIES.map((e) => ({
     name: e.name,

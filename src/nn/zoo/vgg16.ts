@@ -23,6 +23,23 @@ function vggFeatures(
   return x;
 }
 
+/** VGG-16's five blocks of 3x3 convolutions (configuration D). */
+const VGG16_BLOCKS: readonly (readonly number[])[] = [
+  [64, 64],
+  [128, 128],
+  [256, 256, 256],
+  [512, 512, 512],
+  [512, 512, 512],
+];
+
+/** VGG's classifier: flatten, fc6/fc7 4096 with ReLU and dropout 0.5, fc8. */
+function vggClassifier(b: ModelBuilder, features: string, numClasses: number): string {
+  let x = b.flatten('flatten', features);
+  x = b.dropout('drop6', b.relu('fc6/relu', b.dense('fc6', x, 4096)), 0.5);
+  x = b.dropout('drop7', b.relu('fc7/relu', b.dense('fc7', x, 4096)), 0.5);
+  return b.dense('fc8', x, numClasses);
+}
+
 export const vgg16 = defineModel(
   {
     name: 'vgg16',
@@ -30,24 +47,36 @@ export const vgg16 = defineModel(
     inputShape: [3, 224, 224],
     numClasses: IMAGENET_CLASSES,
   },
-  (b, numClasses) => {
-    const f = vggFeatures(
-      b,
-      [
-        [64, 64],
-        [128, 128],
-        [256, 256, 256],
-        [512, 512, 512],
-        [512, 512, 512],
-      ],
-      false,
-    );
-    let x = b.flatten('flatten', f);
-    x = b.dropout('drop6', b.relu('fc6/relu', b.dense('fc6', x, 4096)), 0.5);
-    x = b.dropout('drop7', b.relu('fc7/relu', b.dense('fc7', x, 4096)), 0.5);
-    return b.dense('fc8', x, numClasses);
-  },
+  (b, numClasses) => vggClassifier(b, vggFeatures(b, VGG16_BLOCKS, false), numClasses),
 );
+
+/**
+ * vDNN's very deep networks (arXiv 1602.08124, section V): VGG-16 with 100,
+ * 200, 300 or 400 more 3x3 convolutions. The paper gives the totals, not
+ * where the layers go; here they are spread evenly, a fifth in each block at
+ * that block's width (VGG-116 adds 20 per block), each with its ReLU.
+ */
+function vggDeep(extra: 100 | 200 | 300 | 400) {
+  const blocks = VGG16_BLOCKS.map((widths) => [
+    ...widths,
+    ...new Array<number>(extra / 5).fill(widths[0]),
+  ]);
+  const name = `vgg${16 + extra}`;
+  return defineModel(
+    {
+      name,
+      description: `VGG-${16 + extra} (vDNN): VGG-16 with ${extra} more 3x3 convolutions, ${extra / 5} per block`,
+      inputShape: [3, 224, 224],
+      numClasses: IMAGENET_CLASSES,
+    },
+    (b, numClasses) => vggClassifier(b, vggFeatures(b, blocks, false), numClasses),
+  );
+}
+
+export const vgg116 = vggDeep(100);
+export const vgg216 = vggDeep(200);
+export const vgg316 = vggDeep(300);
+export const vgg416 = vggDeep(400);
 
 /**
  * VGG-16 in miniature: the same 13 conv 3x3 + 3 fully connected layers and
