@@ -866,9 +866,9 @@ const cases: Case[] = [
     args: [...Y, '--zlib-level', '12', '--out', p('sy10')],
   },
   {
-    name: 'study: --input-range 5,1',
+    name: 'study: --input-range 1,1',
     kind: 'bad numbers',
-    args: [...TF, '--random-init', '1', '--input-range', '5,1', '--out', p('sy11')],
+    args: [...TF, '--random-init', '1', '--input-range', '1,1', '--out', p('sy11')],
   },
   // models, demo
   { name: 'models: unknown network', kind: 'garbage accepted', args: ['models', 'resnet9000'] },

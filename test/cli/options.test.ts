@@ -302,3 +302,10 @@ test('an output inside the dataset folder is refused: it could replace the data'
     /^cdma: JSON summary .*summary\.json is inside the dataset folder .*; write it somewhere else/,
   );
 });
+
+test('models --element-bytes takes only the widths of real element types', async () => {
+  const r = await runCli('models', 'vgg16', '--element-bytes', '3');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^cdma: --element-bytes must be 1, 2, 4 or 8/);
+  assert.equal((await runCli('models', 'vgg16', '--element-bytes', '2')).code, 0);
+});

@@ -183,11 +183,20 @@ export function registerModels(program: Command): void {
       "input shape override for NAME, e.g. 3x32x32 (default: the network's)",
     )
     .option('--classes <n>', "number of classes for NAME (default: the network's)")
-    .option('--element-bytes <n>', 'bytes per activation element (4 = fp32, 2 = fp16)', '4')
+    .option(
+      '--element-bytes <n>',
+      'bytes per activation element: 1, 2, 4 or 8 (4 = fp32, 2 = fp16)',
+      '4',
+    )
     .option('--json', 'print JSON instead of a table')
     .action((name: string | undefined, opts: ModelsOptions) => {
       const batch = parseInteger('--batch', opts.batch, { min: 1, max: 1 << 20 });
-      const elementBytes = parseInteger('--element-bytes', opts.elementBytes, { min: 1, max: 16 });
+      const elementBytes = parseInteger('--element-bytes', opts.elementBytes, { min: 1, max: 8 });
+      if (![1, 2, 4, 8].includes(elementBytes)) {
+        throw new InvalidArgumentError(
+          `--element-bytes must be 1, 2, 4 or 8 (an element type's width: 4 = fp32, 2 = fp16), got ${elementBytes}`,
+        );
+      }
       const json = opts.json === true;
       if (name === undefined) {
         if (opts.input !== undefined || opts.classes !== undefined) {
