@@ -367,10 +367,10 @@ export class MemoryManager implements SavedTensorStore {
   // ---- internals ----------------------------------------------------------------
 
   #keyOf(info: SavedTensorInfo): string {
-    const cacheKey = `${info.layerIndex}:${info.role}`;
+    const cacheKey = `${info.layerIndex}:${info.role}:${info.input ?? 0}`;
     let key = this.#keys.get(cacheKey);
     if (key === undefined) {
-      key = this.modelPlan.keyOf(info.layerIndex, info.role);
+      key = this.modelPlan.keyOf(info.layerIndex, info.role, info.input ?? 0);
       this.#keys.set(cacheKey, key);
     }
     return key;

@@ -28,7 +28,6 @@ import {
   type ForwardResult,
   type Layer,
   type LayerSetup,
-  type SavedTensors,
 } from './layers/layer.js';
 import type { Buffer, Param } from './param.js';
 import { share } from './share.js';
@@ -47,6 +46,13 @@ export interface ExecutorOptions {
   store?: SavedTensorStore;
   /** Default 3.75 GiB: refuse (DeviceMemoryError naming layer and bytes) before the wasm heap limit. */
   deviceLimitBytes?: number;
+  /**
+   * Starting values by parameter or buffer name ("conv1/weight",
+   * "bn1/running_mean"), e.g. an imported model's weights; the others are
+   * initialised from the seed. Every entry must name one of the model's
+   * parameters or buffers and have its size.
+   */
+  initialValues?: ReadonlyMap<string, Float32Array>;
   /** For the sparsity study; must not keep or dispose the tensor. */
   observer?: {
     onForwardOutput?(layerIndex: number, spec: LayerSpec, output: Tensor, step: number): void;
@@ -60,7 +66,9 @@ export interface StepResult {
 }
 
 interface Saved {
-  readonly role: keyof SavedTensors;
+  readonly role: 'input' | 'output' | 'mask';
+  /** For role 'input': which input. */
+  readonly input: number;
   readonly handle: SavedHandle;
 }
 
@@ -123,10 +131,22 @@ export class Executor {
     this.observer = opts.observer;
     const params: Param[] = [];
     const buffers: Buffer[] = [];
-    this.layers = spec.layers.map((l, i) => {
-      const layer = createLayer(l, this.setupFor(i, params, buffers));
-      return layer;
-    });
+    const used = new Set<string>();
+    try {
+      this.layers = spec.layers.map((l, i) =>
+        createLayer(l, this.setupFor(i, params, buffers, opts.initialValues, used)),
+      );
+      for (const name of opts.initialValues?.keys() ?? []) {
+        if (!used.has(name)) {
+          throw new InvalidArgumentError(
+            `model ${spec.name} has no parameter or buffer '${name}' to take a starting value`,
+          );
+        }
+      }
+    } catch (e) {
+      for (const t of [...params, ...buffers]) t.value.dispose();
+      throw e;
+    }
     this.params = params;
     this.buffers = buffers;
     this.meter = new DeviceMeter(tf.backend(), params, buffers);
@@ -147,9 +167,27 @@ export class Executor {
     return this.peak;
   }
 
-  private setupFor(i: number, params: Param[], buffers: Buffer[]): LayerSetup {
+  private setupFor(
+    i: number,
+    params: Param[],
+    buffers: Buffer[],
+    initial: ReadonlyMap<string, Float32Array> | undefined,
+    used: Set<string>,
+  ): LayerSetup {
     const a = this.analysis.layers[i];
     const seed = this.seed;
+    const given = (name: string, shape: number[]): Float32Array | undefined => {
+      const v = initial?.get(name);
+      if (v === undefined) return undefined;
+      const size = shape.reduce((x, y) => x * y, 1);
+      if (v.length !== size) {
+        throw new InvalidArgumentError(
+          `the starting value of '${name}' has ${v.length} elements; its shape [${shape.join(', ')}] needs ${size}`,
+        );
+      }
+      used.add(name);
+      return v;
+    };
     return {
       index: i,
       inputShapes: a.inputShapes.map(toNhwc),
@@ -157,7 +195,8 @@ export class Executor {
       init: this.graph.feedsRelu[i] ? 'he' : 'glorot',
       makeParam(name, shape, kind, fanIn, fanOut) {
         const size = shape.reduce((x, y) => x * y, 1);
-        const init = tf.tensor(initValues(seed, { name, kind, size, fanIn, fanOut }), shape);
+        const values = given(name, shape) ?? initValues(seed, { name, kind, size, fanIn, fanOut });
+        const init = tf.tensor(values, shape);
         const value = tf.variable(init, true);
         init.dispose();
         const p: Param = { name, value, grad: null, decay: name.endsWith('/weight'), slots: [] };
@@ -165,7 +204,8 @@ export class Executor {
         return p;
       },
       makeBuffer(name, shape, fill) {
-        const init = tf.fill(shape, fill);
+        const values = given(name, shape);
+        const init = values ? tf.tensor(values, shape) : tf.fill(shape, fill);
         const value = tf.variable(init, false);
         init.dispose();
         const b: Buffer = { name, value };
@@ -255,15 +295,13 @@ export class Executor {
         this.observer?.onForwardOutput?.(i, layer.spec, r.output, step);
         if (this.graph.needsBackward[i]) {
           for (const role of SAVED_FOR_BACKWARD[layer.spec.kind]) {
-            const t = role === 'input' ? inputs[0] : role === 'output' ? r.output : r.mask;
-            if (!t) throw new Error(`layer ${layer.spec.name} produced no ${role} to save`);
-            const handle = this.store.pack(share(t), {
-              layer: layer.spec.name,
-              layerIndex: i,
-              kind: layer.spec.kind,
-              role,
+            const ts = role === 'input' ? inputs : [role === 'output' ? r.output : r.mask];
+            ts.forEach((t, input) => {
+              if (!t) throw new Error(`layer ${layer.spec.name} produced no ${role} to save`);
+              const info = { layer: layer.spec.name, layerIndex: i, kind: layer.spec.kind, role };
+              const handle = this.store.pack(share(t), input > 0 ? { ...info, input } : info);
+              st.saved[i].push({ role, input, handle });
             });
-            st.saved[i].push({ role, handle });
           }
         }
         note(this.meter.current());
@@ -355,12 +393,17 @@ export class Executor {
     if (!dy && i !== this.layers.length - 1) {
       throw new Error(`layer ${layer.spec.name}: no gradient reached its output`);
     }
-    const saved: { -readonly [K in keyof SavedTensors]: Tensor } = {};
+    const saved: { input?: Tensor; output?: Tensor; mask?: Tensor; inputs?: Tensor[] } = {};
     for (const s of st.saved[i]) {
       const t = await this.store.unpack(s.handle);
       st.scratch.add(t);
       this.meter.track(t);
-      saved[s.role] = t;
+      if (s.role === 'input') {
+        (saved.inputs ??= [])[s.input] = t;
+        if (s.input === 0) saved.input = t;
+      } else {
+        saved[s.role] = t;
+      }
     }
     checkDeviceRoom(
       layer.spec.name,
@@ -387,7 +430,7 @@ export class Executor {
     // parameter gradients are not in the parameters yet.
     const inUse = this.meter.current() + r.paramGrads.reduce((a, g) => a + g.size * 4, 0);
     // Free what this layer's backward consumed, then hand its results on.
-    for (const t of [dy, ...Object.values(saved), ...st.states[i]]) {
+    for (const t of [dy, saved.output, saved.mask, ...(saved.inputs ?? []), ...st.states[i]]) {
       if (!t) continue;
       t.dispose();
       st.scratch.delete(t);
@@ -413,9 +456,14 @@ export class Executor {
         st.grads[j] = g;
       }
     });
+    const frozen = layer.spec.frozen === true;
     layer.params.forEach((p, k) => {
       const g = r.paramGrads[k];
       st.scratch.delete(g);
+      if (frozen) {
+        g.dispose(); // a frozen layer's parameters take no gradient
+        return;
+      }
       p.grad?.dispose();
       p.grad = g;
     });
@@ -448,6 +496,42 @@ export class Executor {
       }
       if (!loss || !correct) throw new Error('the model has no loss layer');
       return { loss: (await loss.data())[0], correct: (await correct.data())[0] };
+    } finally {
+      st.dispose(this.store);
+    }
+  }
+
+  /**
+   * Forward only, in inference mode (as evaluate), as far as the named layers
+   * need; returns their outputs in the order asked, which the caller
+   * disposes. No labels: asking for the loss layer gives the softmax
+   * probabilities (its loss is computed against class 0 and dropped).
+   */
+  async infer(images: Tensor4D, layers: readonly string[]): Promise<Tensor[]> {
+    const index = new Map(this.spec.layers.map((l, i) => [l.name, i]));
+    const wanted = layers.map((name) => {
+      const i = index.get(name);
+      if (i === undefined) {
+        throw new InvalidArgumentError(`model ${this.spec.name} has no layer '${name}'`);
+      }
+      return i;
+    });
+    const batch = this.checkBatch(images, new Int32Array(images.shape[0]));
+    const st = new StepState(this.layers.length);
+    const labelsT = tf.zeros([batch], 'int32');
+    st.scratch.add(labelsT);
+    this.meter.track(images);
+    const ctx = { training: false, seed: this.seed, step: 0, labels: labelsT };
+    const remaining = this.graph.consumers.map((c) => c.length);
+    for (const i of wanted) remaining[i]++; // kept until returned
+    try {
+      for (let i = 0; i <= Math.max(0, ...wanted); i++) {
+        const { r } = this.forwardLayer(i, images, st, ctx, batch);
+        for (const t of r.state ?? []) t.dispose();
+        this.peak = Math.max(this.peak, this.meter.current());
+        this.freeConsumed(i, st, remaining);
+      }
+      return wanted.map((i) => share(st.outs[i] as Tensor));
     } finally {
       st.dispose(this.store);
     }

@@ -19,6 +19,12 @@ export interface LayerSpecBase {
   readonly name: string;
   /** Names of the layers whose outputs feed this one (in order). */
   readonly inputs: readonly string[];
+  /**
+   * Its parameters stay as they are (fine-tuning): the layer computes no
+   * parameter gradients and a batchnorm runs in inference mode (running
+   * statistics, not updated). Default false.
+   */
+  readonly frozen?: boolean;
 }
 
 export interface InputSpec extends LayerSpecBase {
@@ -34,6 +40,70 @@ export interface Conv2dSpec extends LayerSpecBase {
   /** Grouped convolution (AlexNet's conv2/4/5 use 2). Default 1. */
   readonly groups: number;
   readonly bias: boolean;
+  /** Dilation (atrous convolution): taps `dilation` apart. Default [1, 1]. */
+  readonly dilation?: Pair;
+}
+/** Depthwise convolution: each input channel convolved with `multiplier` filters of its own. */
+export interface DepthwiseConv2dSpec extends LayerSpecBase {
+  readonly kind: 'depthwise2d';
+  readonly multiplier: number;
+  readonly kernel: Pair;
+  readonly stride: Pair;
+  readonly pad: Pad4;
+  readonly dilation?: Pair;
+  readonly bias: boolean;
+}
+/**
+ * Element-wise activations other than plain ReLU. `relu_ext` is Keras'
+ * ReLU layer: max_value where x >= max, x where threshold <= x < max,
+ * slope * (x - threshold) below. leaky_relu and elu take `alpha`.
+ */
+export type ActivationFn =
+  'relu6' | 'relu_ext' | 'leaky_relu' | 'elu' | 'sigmoid' | 'tanh' | 'softmax' | 'swish';
+interface ActivationFields extends LayerSpecBase {
+  readonly fn: ActivationFn;
+  /** leaky_relu's negative slope, elu's scale. */
+  readonly alpha?: number;
+  /** relu_ext: the cap (absent: none), the slope below the threshold, the threshold. */
+  readonly max?: number;
+  readonly slope?: number;
+  readonly threshold?: number;
+}
+/** An activation whose gradient follows from its output; saves its output Y. */
+export interface ActivationSpec extends ActivationFields {
+  readonly kind: 'activation';
+}
+/** An activation whose gradient needs its input (swish, some relu_ext); saves its input X. */
+export interface ActivationInSpec extends ActivationFields {
+  readonly kind: 'activation_x';
+}
+/** Zero padding of a feature map, [top, bottom, left, right]. */
+export interface ZeroPadSpec extends LayerSpecBase {
+  readonly kind: 'zeropad';
+  readonly pad: Pad4;
+}
+/** Cropping of a feature map, [top, bottom, left, right] rows/columns removed. */
+export interface CropSpec extends LayerSpecBase {
+  readonly kind: 'crop';
+  readonly crop: Pad4;
+}
+export interface GlobalMaxPoolSpec extends LayerSpecBase {
+  readonly kind: 'globalmaxpool';
+}
+/** Same elements, another shape ([C,H,W] or [C], in the spec's convention; NHWC order underneath). */
+export interface ReshapeSpec extends LayerSpecBase {
+  readonly kind: 'reshape';
+  readonly shape: readonly number[];
+}
+/** y = x * scale + offset (Keras Rescaling). */
+export interface RescaleSpec extends LayerSpecBase {
+  readonly kind: 'rescale';
+  readonly scale: number;
+  readonly offset: number;
+}
+/** Element-wise product of same-shaped inputs. Saves every input. */
+export interface MultiplySpec extends LayerSpecBase {
+  readonly kind: 'multiply';
 }
 export interface ReluSpec extends LayerSpecBase {
   readonly kind: 'relu';
@@ -63,6 +133,8 @@ export interface DenseSpec extends LayerSpecBase {
 export interface DropoutSpec extends LayerSpecBase {
   readonly kind: 'dropout';
   readonly rate: number;
+  /** Drop whole channels of a feature map (Keras SpatialDropout2D). Default false. */
+  readonly spatial?: boolean;
 }
 export interface ConcatSpec extends LayerSpecBase {
   readonly kind: 'concat';
@@ -77,6 +149,10 @@ export interface BatchNormSpec extends LayerSpecBase {
   readonly kind: 'batchnorm';
   readonly epsilon: number;
   readonly momentum: number;
+  /** Learn a scale gamma (default true; false: gamma is 1). */
+  readonly scale?: boolean;
+  /** Learn a shift beta (default true; false: beta is 0). */
+  readonly center?: boolean;
 }
 /** Softmax + cross-entropy against integer labels; the model's single sink. */
 export interface SoftmaxCrossEntropySpec extends LayerSpecBase {
@@ -104,6 +180,15 @@ export interface LayerSpecMap {
   flatten: FlattenSpec;
   batchnorm: BatchNormSpec;
   softmax_ce: SoftmaxCrossEntropySpec;
+  depthwise2d: DepthwiseConv2dSpec;
+  activation: ActivationSpec;
+  activation_x: ActivationInSpec;
+  zeropad: ZeroPadSpec;
+  crop: CropSpec;
+  globalmaxpool: GlobalMaxPoolSpec;
+  reshape: ReshapeSpec;
+  rescale: RescaleSpec;
+  multiply: MultiplySpec;
 }
 
 export type LayerSpec = LayerSpecMap[keyof LayerSpecMap];

@@ -26,6 +26,8 @@ export interface SavedTensorInfo {
   readonly layerIndex: number;
   readonly kind: LayerKind;
   readonly role: 'input' | 'output' | 'mask';
+  /** For role 'input': which of the layer's inputs (spec order); absent means 0. */
+  readonly input?: number;
 }
 
 export interface SavedHandle {

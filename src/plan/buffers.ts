@@ -40,11 +40,17 @@ export interface SavedBuffer {
   readonly lossOutput: boolean;
 }
 
-/** The buffer key of what layer `layerIndex` saves in `role` (its first input for 'input'). */
-export function bufferKey(a: ModelAnalysis, g: Graph, layerIndex: number, role: SaveRole): string {
+/** The buffer key of what layer `layerIndex` saves in `role` (its input number `input` for 'input'). */
+export function bufferKey(
+  a: ModelAnalysis,
+  g: Graph,
+  layerIndex: number,
+  role: SaveRole,
+  input = 0,
+): string {
   const l = a.spec.layers[layerIndex];
   if (role === 'mask') return `m:${l.name}`;
-  const j = role === 'output' ? layerIndex : g.inputs[layerIndex][0];
+  const j = role === 'output' ? layerIndex : g.inputs[layerIndex][input];
   return `a:${a.spec.layers[g.owner[j]].name}`;
 }
 

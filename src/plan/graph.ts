@@ -12,7 +12,7 @@ export interface Graph {
   readonly inputs: readonly (readonly number[])[];
   /** Per layer, the indices of the layers that consume its output (one per edge). */
   readonly consumers: readonly (readonly number[])[];
-  /** Per layer: does the backward pass visit it (it has parameters or is downstream of one)? */
+  /** Per layer: does the backward pass visit it (it has trainable parameters or is downstream of a layer that has)? */
   readonly needsBackward: readonly boolean[];
   /** Per layer and input: is the gradient of that input needed? */
   readonly needInputGrad: readonly (readonly boolean[])[];
@@ -53,10 +53,10 @@ export function buildGraph(spec: ModelSpec): Graph {
   );
   const consumers: number[][] = spec.layers.map(() => []);
   inputs.forEach((ins, i) => ins.forEach((j) => consumers[j].push(i)));
-  // A layer runs backward when it holds parameters or is downstream of one that does.
+  // A layer runs backward when it holds trainable parameters or is downstream of one that does.
   const needsBackward: boolean[] = [];
   spec.layers.forEach((l, i) => {
-    const withParams = layerKind(l.kind, l.name).hasParams;
+    const withParams = layerKind(l.kind, l.name).hasParams && l.frozen !== true;
     needsBackward.push(
       l.kind !== 'input' && (withParams || inputs[i].some((j) => needsBackward[j])),
     );

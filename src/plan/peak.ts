@@ -68,7 +68,9 @@ export function executorPeak(
         if (c !== lastConsumer && g.needsBackward[c]) tl.live(bwd(c), bwd(c), bytes);
       }
     }
-    tl.live(bwd(j), tl.end, a.layers[j].params * F32);
+    // A frozen layer's parameter gradients are dropped as soon as its backward ends.
+    const frozen = a.spec.layers[j].frozen === true;
+    tl.live(bwd(j), frozen ? bwd(j) : tl.end, a.layers[j].params * F32);
   }
   const p = tl.peak();
   return { peakBytes: baseBytes + p.bytes, layer: a.spec.layers[p.layer].name, phase: p.phase };

@@ -54,12 +54,18 @@ export class ModelPlan {
     return this.spec.layers.length;
   }
 
-  /** The buffer key of what layer `layerIndex` saves in `role`. */
-  keyOf(layerIndex: number, role: SaveRole): string {
+  /** The buffer key of what layer `layerIndex` saves in `role` (its input number `input` for 'input'). */
+  keyOf(layerIndex: number, role: SaveRole, input = 0): string {
     if (!Number.isInteger(layerIndex) || layerIndex < 0 || layerIndex >= this.layerCount) {
       throw new InvalidArgumentError(`no layer ${layerIndex} in model ${this.spec.name}`);
     }
-    return bufferKey(this.analysis, this.graph, layerIndex, role);
+    const inputs = this.graph.inputs[layerIndex].length;
+    if (role === 'input' && !(Number.isInteger(input) && input >= 0 && input < inputs)) {
+      throw new InvalidArgumentError(
+        `layer ${this.spec.layers[layerIndex].name} has no input ${input}`,
+      );
+    }
+    return bufferKey(this.analysis, this.graph, layerIndex, role, input);
   }
 
   buffer(key: string): SavedBuffer | undefined {

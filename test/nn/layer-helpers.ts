@@ -1,7 +1,7 @@
 /** Shared helpers for the layer, kernel and executor tests. */
 import * as tf from '@tensorflow/tfjs';
 import { createLayer } from '../../src/nn/layers/index.js';
-import { toNhwc, type Layer, type SavedTensors } from '../../src/nn/layers/layer.js';
+import { toNhwc, type Layer } from '../../src/nn/layers/layer.js';
 import type { Buffer, Param } from '../../src/nn/param.js';
 import { fillUniform, streamKey } from '../../src/nn/prng.js';
 import { layerOutputShape } from '../../src/nn/shapes.js';
@@ -86,8 +86,10 @@ export function gradCheck(
   const kind = layer.spec.kind;
   const r = layer.forward(xs, ctx);
   const weight = rand(r.output.shape, 99);
-  const saved: { -readonly [K in keyof SavedTensors]: tf.Tensor } = {};
+  const saved: { input?: tf.Tensor; output?: tf.Tensor; mask?: tf.Tensor; inputs?: tf.Tensor[] } =
+    {};
   for (const role of SAVED_FOR_BACKWARD[kind]) {
+    if (role === 'input') saved.inputs = xs;
     saved[role] = role === 'input' ? xs[0] : role === 'output' ? r.output : r.mask;
   }
   const b = layer.backward({
@@ -133,8 +135,10 @@ export function finiteDiffError(
         : tf.sum(tf.mul(f.output, weight)).dataSync()[0];
     return v;
   };
-  const saved: { -readonly [K in keyof SavedTensors]: tf.Tensor } = {};
+  const saved: { input?: tf.Tensor; output?: tf.Tensor; mask?: tf.Tensor; inputs?: tf.Tensor[] } =
+    {};
   for (const role of SAVED_FOR_BACKWARD[kind]) {
+    if (role === 'input') saved.inputs = xs;
     saved[role] = role === 'input' ? xs[0] : role === 'output' ? r0.output : r0.mask;
   }
   const b = layer.backward({

@@ -168,14 +168,27 @@ describe('layer registry', () => {
       flatten: [],
       batchnorm: ['input'],
       softmax_ce: ['output'],
+      depthwise2d: ['input'],
+      activation: ['output'],
+      activation_x: ['input'],
+      zeropad: [],
+      crop: [],
+      globalmaxpool: ['input'],
+      reshape: [],
+      rescale: [],
+      multiply: ['input'],
     };
     for (const [kind, saves] of Object.entries(builtIn)) {
       const d = layerKind(kind);
       assert.equal(d.kind, kind);
       assert.deepEqual(d.saves, saves, kind);
       assert.deepEqual(SAVED_FOR_BACKWARD[kind as keyof typeof SAVED_FOR_BACKWARD], saves, kind);
-      assert.equal(d.hasParams, ['conv2d', 'dense', 'batchnorm'].includes(kind), kind);
-      assert.equal(d.view, kind === 'flatten', kind);
+      assert.equal(
+        d.hasParams,
+        ['conv2d', 'dense', 'batchnorm', 'depthwise2d'].includes(kind),
+        kind,
+      );
+      assert.equal(d.view, kind === 'flatten' || kind === 'reshape', kind);
     }
     // Registration order is the order of the table it replaced, then added kinds.
     assert.deepEqual(Object.keys(SAVED_FOR_BACKWARD), [...Object.keys(builtIn), 'scale']);

@@ -6,7 +6,11 @@
  * statistics. Saves its input X (plus the per-channel batch mean and 1/std
  * as small layer state). Backward, with xhat = (x-mean)/std and M elements
  * per channel: dbeta = sum dY, dgamma = sum dY*xhat,
- * dX = gamma/(std*M) * (M*dY - dbeta - xhat*dgamma).
+ * dX = gamma/(std*M) * (M*dY - dbeta - xhat*dgamma). Without `scale` gamma is
+ * 1 and not a parameter, without `center` beta is 0. A frozen batchnorm
+ * (spec.frozen, fine-tuning) always normalises with the running statistics
+ * and leaves them alone, as Keras does for a layer that is not trainable;
+ * its dX = dY * gamma / sqrt(running var + eps).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BatchNormSpec } from '../spec.js';
@@ -19,26 +23,28 @@ function createBatchnorm(spec: BatchNormSpec, setup: LayerSetup): Layer {
   const shape = setup.inputShapes[0];
   const c = shape[shape.length - 1];
   const axes = shape.length === 3 ? [0, 1, 2] : [0];
-  const gamma = setup.makeParam(`${spec.name}/gamma`, [c], 'ones');
-  const beta = setup.makeParam(`${spec.name}/beta`, [c], 'zeros');
+  const gamma = spec.scale === false ? null : setup.makeParam(`${spec.name}/gamma`, [c], 'ones');
+  const beta = spec.center === false ? null : setup.makeParam(`${spec.name}/beta`, [c], 'zeros');
   const runMean = setup.makeBuffer(`${spec.name}/running_mean`, [c], 0);
   const runVar = setup.makeBuffer(`${spec.name}/running_var`, [c], 1);
+  const params = [gamma, beta].filter((p) => p !== null);
   const m = spec.momentum;
+  const frozen = spec.frozen === true;
   return {
     spec,
-    params: [gamma, beta],
+    params,
     buffers: [runMean, runVar],
     outputShape: setup.outputShape,
     forward(inputs, ctx: ForwardContext) {
       const x = inputs[0];
-      if (!ctx.training) {
+      if (!ctx.training || frozen) {
         return {
           output: tf.batchNorm(
             x,
             runMean.value,
             runVar.value,
-            beta.value,
-            gamma.value,
+            beta?.value,
+            gamma?.value,
             spec.epsilon,
           ),
         };
@@ -49,27 +55,34 @@ function createBatchnorm(spec: BatchNormSpec, setup: LayerSetup): Layer {
         const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
         runMean.value.assign(tf.add(tf.mul(runMean.value, 1 - m), tf.mul(mean, m)));
         runVar.value.assign(tf.add(tf.mul(runVar.value, 1 - m), tf.mul(unbiased, m)));
-        const output = tf.batchNorm(x, mean, variance, beta.value, gamma.value, spec.epsilon);
+        const output = tf.batchNorm(x, mean, variance, beta?.value, gamma?.value, spec.epsilon);
         const invStd = tf.rsqrt(tf.add(variance, spec.epsilon));
         return { output, state: [mean, invStd] };
       });
     },
     backward(a: BackwardArgs): BackwardResult {
-      const x = a.saved.input as tf.Tensor;
       const dy = a.dy as tf.Tensor;
+      if (frozen) {
+        // Inference mode: y = (x - running mean) * gamma / sqrt(running var + eps) + beta.
+        return tidyBackward(() => {
+          const k = tf.rsqrt(tf.add(runVar.value, spec.epsilon));
+          const dx = a.needInputGrad[0] ? tf.mul(dy, gamma ? tf.mul(k, gamma.value) : k) : null;
+          return { inputGrads: [dx], paramGrads: params.map(() => tf.zeros([c])) };
+        });
+      }
+      const x = a.saved.input as tf.Tensor;
       const [mean, invStd] = a.state;
       return tidyBackward(() => {
         const count = x.size / c;
         const xhat = tf.mul(tf.sub(x, mean), invStd);
         const dbeta = tf.sum(dy, axes);
         const dgamma = tf.sum(tf.mul(dy, xhat), axes);
+        const scale = gamma ? tf.mul(gamma.value, tf.div(invStd, count)) : tf.div(invStd, count);
         const dx = a.needInputGrad[0]
-          ? tf.mul(
-              tf.mul(gamma.value, tf.div(invStd, count)),
-              tf.sub(tf.sub(tf.mul(dy, count), dbeta), tf.mul(xhat, dgamma)),
-            )
+          ? tf.mul(scale, tf.sub(tf.sub(tf.mul(dy, count), dbeta), tf.mul(xhat, dgamma)))
           : null;
-        return { inputGrads: [dx], paramGrads: [dgamma, dbeta] };
+        const paramGrads = [gamma ? dgamma : null, beta ? dbeta : null].filter((g) => g !== null);
+        return { inputGrads: [dx], paramGrads };
       });
     },
   };
@@ -89,7 +102,7 @@ function analyze(l: BatchNormSpec, inputs: readonly Shape[]): LayerCosts {
   const n = product(x);
   return {
     outputShape: x,
-    params: 2 * x[0],
+    params: ((l.scale === false ? 0 : 1) + (l.center === false ? 0 : 1)) * x[0],
     // mean (1), variance (2), normalise (2), scale and shift (2)
     forwardFlops: 7 * n,
     // dgamma, dbeta (4); dx from the saved input and the batch statistics (8)

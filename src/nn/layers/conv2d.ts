@@ -3,7 +3,9 @@
  * Saves its input X. Weight [kh, kw, cin/groups, filters], bias [filters].
  * Backward: dX by Conv2DBackpropInput and dW by Conv2DBackpropFilter (on
  * wasm, cdma's fast kernels), db = sum of dY over N, H, W. Groups run as
- * separate convolutions over channel slices, concatenated.
+ * separate convolutions over channel slices, concatenated. A dilated
+ * convolution's backward runs on the dilated filter (zeros between the
+ * taps), whose filter gradient is then read back at the taps.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Conv2dSpec } from '../spec.js';
@@ -30,6 +32,8 @@ function createConv2d(spec: Conv2dSpec, setup: LayerSetup): Layer {
   const params = bias ? [weight, bias] : [weight];
   const pad = explicitPad(spec.pad);
   const strides: [number, number] = [spec.stride[0], spec.stride[1]];
+  const dilations: [number, number] = [spec.dilation?.[0] ?? 1, spec.dilation?.[1] ?? 1];
+  const dilated = dilations[0] > 1 || dilations[1] > 1;
 
   const channels = (t: tf.Tensor, i: number, per: number): tf.Tensor4D =>
     tf.slice(t, [0, 0, 0, i * per], [-1, -1, -1, per]) as tf.Tensor4D;
@@ -39,7 +43,7 @@ function createConv2d(spec: Conv2dSpec, setup: LayerSetup): Layer {
     const output = tf.tidy(() => {
       const w = weight.value as tf.Tensor4D;
       if (g === 1) {
-        return tf.fused.conv2d({ x, filter: w, strides, pad, bias: bias?.value });
+        return tf.fused.conv2d({ x, filter: w, strides, pad, dilations, bias: bias?.value });
       }
       const parts: tf.Tensor4D[] = [];
       for (let i = 0; i < g; i++) {
@@ -49,6 +53,7 @@ function createConv2d(spec: Conv2dSpec, setup: LayerSetup): Layer {
             filter: channels(w, i, coutG),
             strides,
             pad,
+            dilations,
             bias: bias ? tf.slice(bias.value, [i * coutG], [coutG]) : undefined,
           }),
         );
@@ -63,7 +68,9 @@ function createConv2d(spec: Conv2dSpec, setup: LayerSetup): Layer {
     const dy = a.dy as tf.Tensor4D;
     const needDx = a.needInputGrad[0];
     return tidyBackward(() => {
-      const w = weight.value as tf.Tensor4D;
+      const w = dilated
+        ? dilate(weight.value as tf.Tensor4D, dilations)
+        : (weight.value as tf.Tensor4D);
       let dx: tf.Tensor | null = null;
       let dw: tf.Tensor;
       if (g === 1) {
@@ -75,11 +82,19 @@ function createConv2d(spec: Conv2dSpec, setup: LayerSetup): Layer {
         for (let i = 0; i < g; i++) {
           const dyi = channels(dy, i, coutG);
           const xi = channels(x, i, cinG);
-          dws.push(filterGrad(xi, dyi, [kh, kw, cinG, coutG], strides, pad));
+          dws.push(filterGrad(xi, dyi, [w.shape[0], w.shape[1], cinG, coutG], strides, pad));
           if (needDx) dxs.push(inputGrad(dyi, channels(w, i, coutG), xi.shape, strides, pad));
         }
         dw = tf.concat(dws, 3);
         if (needDx) dx = tf.concat(dxs, 3);
+      }
+      if (dilated) {
+        dw = tf.stridedSlice(
+          dw,
+          [0, 0, 0, 0],
+          [w.shape[0], w.shape[1], cinG, spec.filters],
+          [dilations[0], dilations[1], 1, 1],
+        );
       }
       const paramGrads = bias ? [dw, tf.sum(dy, [0, 1, 2])] : [dw];
       return { inputGrads: [dx], paramGrads };
@@ -87,6 +102,21 @@ function createConv2d(spec: Conv2dSpec, setup: LayerSetup): Layer {
   }
 
   return { spec, params, buffers: [], outputShape: setup.outputShape, forward, backward };
+}
+
+/** The filter with (dilation - 1) zeros between taps: a plain convolution with it is the dilated one. */
+function dilate(w: tf.Tensor4D, [dh, dw]: [number, number]): tf.Tensor4D {
+  const [kh, kw, ci, co] = w.shape;
+  const t = tf.pad(tf.reshape(w, [kh, 1, kw, 1, ci, co]), [
+    [0, 0],
+    [0, dh - 1],
+    [0, 0],
+    [0, dw - 1],
+    [0, 0],
+    [0, 0],
+  ]);
+  const full = tf.reshape(t, [kh * dh, kw * dw, ci, co]) as tf.Tensor4D;
+  return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]);
 }
 
 function filterGrad(
@@ -127,6 +157,7 @@ function analyze(l: Conv2dSpec, inputs: readonly Shape[]): LayerCosts {
   checkPair(l.name, 'kernel', l.kernel);
   checkPair(l.name, 'stride', l.stride);
   checkPad(l.name, l.pad);
+  if (l.dilation !== undefined) checkPair(l.name, 'dilation', l.dilation);
   if (!isPosInt(l.groups)) fail(l.name, `groups must be a positive integer, got ${l.groups}`);
   if (c % l.groups !== 0 || l.filters % l.groups !== 0) {
     fail(
@@ -137,8 +168,9 @@ function analyze(l: Conv2dSpec, inputs: readonly Shape[]): LayerCosts {
   const [kh, kw] = l.kernel;
   const [sh, sw] = l.stride;
   const [pt, pb, pl, pr] = l.pad;
-  const oh = windowOut(l.name, h, kh, sh, pt, pb);
-  const ow = windowOut(l.name, w, kw, sw, pl, pr);
+  const [dh, dw] = l.dilation ?? [1, 1];
+  const oh = windowOut(l.name, h, (kh - 1) * dh + 1, sh, pt, pb);
+  const ow = windowOut(l.name, w, (kw - 1) * dw + 1, sw, pl, pr);
   const out = l.filters * oh * ow;
   const fanIn = (c / l.groups) * kh * kw;
   const macs = out * fanIn;

@@ -39,7 +39,10 @@ export interface ForwardResult {
 
 /** The tensors a layer saved, by SAVED_FOR_BACKWARD role. */
 export interface SavedTensors {
+  /** The first input (role 'input'). */
   readonly input?: Tensor;
+  /** Every input, in spec order (role 'input'; for kinds with several inputs). */
+  readonly inputs?: readonly Tensor[];
   readonly output?: Tensor;
   readonly mask?: Tensor;
 }

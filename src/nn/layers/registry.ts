@@ -21,6 +21,14 @@ import { lrnKind } from './lrn.js';
 import { maxpoolKind } from './maxpool.js';
 import { reluKind } from './relu.js';
 import { softmaxCeKind } from './softmax-ce.js';
+import { activationInKind, activationKind } from './activation.js';
+import { cropKind } from './crop.js';
+import { depthwise2dKind } from './depthwise2d.js';
+import { globalMaxpoolKind } from './globalmaxpool.js';
+import { multiplyKind } from './multiply.js';
+import { rescaleKind } from './rescale.js';
+import { reshapeKind } from './reshape.js';
+import { zeropadKind } from './zeropad.js';
 
 const registry = new Map<string, LayerDescriptor>();
 
@@ -83,3 +91,12 @@ registerLayerKind(addKind);
 registerLayerKind(flattenKind);
 registerLayerKind(batchnormKind);
 registerLayerKind(softmaxCeKind);
+registerLayerKind(depthwise2dKind);
+registerLayerKind(activationKind);
+registerLayerKind(activationInKind);
+registerLayerKind(zeropadKind);
+registerLayerKind(cropKind);
+registerLayerKind(globalMaxpoolKind);
+registerLayerKind(reshapeKind);
+registerLayerKind(rescaleKind);
+registerLayerKind(multiplyKind);
