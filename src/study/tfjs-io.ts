@@ -435,6 +435,19 @@ export async function loadTfjsModel(
   path: string,
   opts: TfjsLoadOptions = {},
 ): Promise<tf.LayersModel> {
+  return (await loadTfjsModelFile(path, opts)).model;
+}
+
+/** loadTfjsModel, with the model.json's modelTopology as read (for what tfjs does not keep). */
+export async function loadTfjsModelFile(
+  path: string,
+  opts: TfjsLoadOptions = {},
+): Promise<{ model: tf.LayersModel; topology: unknown }> {
+  const model = await loadChecked(path, opts);
+  return { model, topology: readModelFile(path).artifacts.modelTopology };
+}
+
+async function loadChecked(path: string, opts: TfjsLoadOptions): Promise<tf.LayersModel> {
   const seed = opts.randomInit;
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
     throw new InvalidArgumentError(
