@@ -1,12 +1,14 @@
 /**
  * Peak GPU memory over one iteration: weights, weight gradients and
- * optimizer state for the whole run, plus the activations, dropout masks and
- * gradient maps live at each forward and backward step (and an optional
- * constant workspace). Offloaded tensors leave after their offload is
- * synchronised and come back when their prefetch is issued. Buffers are freed
- * as soon as nothing needs them (a framework with a memory pool); with
- * in-place ReLU (default) a ReLU overwrites its input when nothing else reads
- * or saves it, and writes its input gradient over its output gradient.
+ * optimizer state for the whole run, plus what vDNN's memory pool holds at
+ * each forward and backward step: activations, dropout masks, gradient maps
+ * and the running layer's convolution workspace (and an optional constant
+ * workspace). Offloaded tensors leave after their offload is synchronised and
+ * come back when their prefetch is issued. Buffers are freed as soon as
+ * nothing needs them (vDNN's layer-wise allocation from a memory pool); with
+ * in-place ReLU (default, as Torch's cudnn.ReLU(true)) a ReLU overwrites its
+ * input when nothing else reads or saves it, and writes its input gradient
+ * over its output gradient.
  */
 import { Timeline, type ModelPlan } from '../plan/index.js';
 import type { SimTensor } from './tensors.js';
@@ -20,17 +22,25 @@ export interface MemoryInput {
   readonly fetchedAt: ReadonlyMap<string, number>;
   /** fp32 copies per parameter besides the weights: gradients (1) + optimizer state (momentum SGD: 1). */
   readonly paramCopies: number;
+  /** A constant workspace held all iteration (--workspace-mb), besides the layers' own. */
   readonly workspaceBytes: number;
+  /** Convolution workspace per layer while its forward / backward pass runs (roofline.ts). */
+  readonly layerWorkspace?: readonly { readonly forward: number; readonly backward: number }[];
   /** Default true. */
   readonly inplaceRelu?: boolean;
 }
 
 export interface MemoryResult {
   readonly peakBytes: number;
-  /** Bytes held the whole iteration (weights, gradients, optimizer state, workspace). */
+  /** Bytes held the whole iteration (weights, gradients, optimizer state, constant workspace). */
   readonly staticBytes: number;
-  /** Activations + gradient maps at the peak. */
+  /**
+   * The memory pool at the peak: activations, gradient maps and the running
+   * layer's workspace (what the vDNN paper's memory figures plot).
+   */
   readonly activationPeakBytes: number;
+  /** The running layer's convolution workspace at the peak. */
+  readonly workspaceAtPeak: number;
   /** Where the peak is: 'forward <layer>' or 'backward <layer>'. */
   readonly peakAt: string;
 }
@@ -94,25 +104,53 @@ export function peakMemory(m: MemoryInput): MemoryResult {
       live(B(o.lastRead) + (overwritten ? 1 : 0), B(o.index), o.bytes);
     }
   }
+  // The running layer's workspace, allocated from the pool for its pass only.
+  const ws = m.layerWorkspace;
+  let wsAtPeak = 0;
+  if (ws) {
+    for (let i = 0; i < L; i++) {
+      if (ws[i].forward > 0) live(F(i), F(i), ws[i].forward);
+      if (ws[i].backward > 0) live(B(i), B(i), ws[i].backward);
+    }
+  }
   const p = tl.peak();
+  if (ws) wsAtPeak = p.phase === 'forward' ? ws[p.layer].forward : ws[p.layer].backward;
   const staticBytes = a.params * 4 * (1 + m.paramCopies) + m.workspaceBytes;
   const at = `${p.phase} ${a.spec.layers[p.layer].name}`;
   return {
     peakBytes: staticBytes + p.bytes,
     staticBytes,
     activationPeakBytes: p.bytes,
+    workspaceAtPeak: wsAtPeak,
     peakAt: at,
   };
 }
 
+/** vDNN's baseline, part by part (bytes, whole batch). */
+export interface NetworkWide {
+  /** Every layer output (and dropout mask) for the whole iteration. */
+  readonly featureMaps: number;
+  /** The two largest gradient maps (reused). */
+  readonly gradientMaps: number;
+  /** The largest workspace any layer needs (one buffer shared by all), plus the constant one. */
+  readonly workspace: number;
+  /** Weights alone, and weights + gradients + optimizer state. */
+  readonly weights: number;
+  readonly params: number;
+  /** featureMaps + gradientMaps + workspace + params. */
+  readonly total: number;
+}
+
 /**
  * Network-wide allocation of feature maps, as frameworks of vDNN's time did
- * and as its baseline describes: every layer's output is allocated for the
- * whole iteration (an in-place ReLU shares its input's buffer; a flatten is a
- * view), gradient maps are reused (the two largest live at once), dropout
- * masks are kept. What a no-offload run holds without liveness-based reuse.
+ * and as its baseline describes (arXiv 1602.08124, section II-C): every
+ * layer's output is allocated for the whole iteration (an in-place ReLU
+ * shares its input's buffer; a flatten is a view), gradient maps are reused
+ * (the two largest live at once), dropout masks are kept, and one workspace
+ * buffer serves every layer, sized for the largest. What a no-offload run
+ * holds without liveness-based reuse.
  */
-export function networkWideBytes(m: Omit<MemoryInput, 'fetchedAt'>): number {
+export function networkWide(m: Omit<MemoryInput, 'fetchedAt'>): NetworkWide {
   const inplace = m.inplaceRelu ?? true;
   const layers = m.plan.spec.layers;
   const saved = new Set(m.tensors.map((t) => t.key));
@@ -131,5 +169,21 @@ export function networkWideBytes(m: Omit<MemoryInput, 'fetchedAt'>): number {
   }
   grads.sort((x, y) => y - x);
   const gradBytes = (grads[0] ?? 0) + (grads[1] ?? 0);
-  return maps + gradBytes + m.plan.analysis.params * 4 * (1 + m.paramCopies) + m.workspaceBytes;
+  const layerWs = (m.layerWorkspace ?? []).reduce((a, w) => Math.max(a, w.forward, w.backward), 0);
+  const weights = m.plan.analysis.params * 4;
+  const params = weights * (1 + m.paramCopies);
+  const workspace = layerWs + m.workspaceBytes;
+  return {
+    featureMaps: maps,
+    gradientMaps: gradBytes,
+    workspace,
+    weights,
+    params,
+    total: maps + gradBytes + workspace + params,
+  };
+}
+
+/** The network-wide allocation's total (networkWide(m).total). */
+export function networkWideBytes(m: Omit<MemoryInput, 'fetchedAt'>): number {
+  return networkWide(m).total;
 }

@@ -1,10 +1,31 @@
 /** Text and JSON renderings of one simulation result (cdma simulate). */
+import type { ConvAlgo } from './conv-algos.js';
+import type { DynResult } from './dyn.js';
+import type { LayerTime } from './roofline.js';
 import type { SimResult, SchemeResult } from './simulate.js';
 
 const GiB = 1024 ** 3;
 const ms = (s: number) => (s * 1e3).toFixed(2);
 const gib = (b: number) => (b / GiB).toFixed(2);
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const MB = (b: number) => (b / 1e6).toFixed(1);
+
+const ALGO_SHORT: Readonly<Record<ConvAlgo, string>> = {
+  'implicit-gemm': 'igemm',
+  gemm: 'gemm',
+  fft: 'fft',
+  'fft-tiling': 'fft32',
+  winograd: 'wino',
+};
+
+/** A convolution's algorithms, forward/backward-data/backward-filter ('-' where a pass does not run). */
+function algoCell(t: LayerTime): string {
+  if (!t.algos) return '-';
+  const a = t.algos;
+  return [a.forward, a.backwardData, a.backwardFilter]
+    .map((x) => (x === null ? '-' : ALGO_SHORT[x]))
+    .join('/');
+}
 
 function pad(rows: readonly (readonly string[])[]): string {
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -25,6 +46,8 @@ export function layerTable(r: SimResult): string {
     [
       'layer',
       'kind',
+      'algo f/bd/bf',
+      'ws MB',
       'fwd ms',
       'bwd ms',
       'vDNN stall ms',
@@ -40,9 +63,12 @@ export function layerTable(r: SimResult): string {
     const moved = v.offloadBytes + v.prefetchBytes;
     const ratio = moved > 0 ? moved / c.wireBytes : 0;
     const lim = [c.forwardLimit, c.backwardLimit].filter((x) => x !== null).join('/');
+    const ws = Math.max(t.forwardWorkspace, t.backwardWorkspace);
     rows.push([
       t.name,
       t.kind,
+      algoCell(t),
+      ws <= 0 ? '-' : ws < 0.05e6 ? '<0.1' : MB(ws),
       ms(t.forward),
       ms(t.backward),
       ms(v.forwardStall + v.backwardStall),
@@ -75,7 +101,8 @@ export function summaryText(r: SimResult): string {
   const head =
     `${r.model} batch ${r.batch} on ${r.gpu.name} over ${r.link.name} (${r.link.effectiveGBs.toFixed(1)} GB/s ` +
     `effective), policy ${r.policy}, codec ${r.codec}, ${r.dtype}; cDMA at the ` +
-    `${r.engine.placement === 'mc' ? 'memory controllers' : 'DMA engine'} (${r.engine.units} units)`;
+    `${r.engine.placement === 'mc' ? 'memory controllers' : 'DMA engine'} (${r.engine.units} units); ` +
+    `${r.algo}-optimal convolutions (${r.library.name}; the oracle's performance-optimal)`;
   const table = pad([
     [
       'scheme',
@@ -94,10 +121,16 @@ export function summaryText(r: SimResult): string {
       return [l[0], '', ...l.slice(1)];
     }),
   ]);
+  const w = r.networkWide;
+  const v = r.vdnn.memory;
   const lines = [
     head,
     table,
-    `GPU memory ${gib(cap)} GiB; network-wide allocation without reuse would need ${gib(r.networkWideBytes)} GiB.`,
+    `GPU memory ${gib(cap)} GiB; network-wide allocation without reuse would need ${gib(r.networkWideBytes)} GiB ` +
+      `(feature maps ${gib(w.featureMaps)}, gradient maps ${gib(w.gradientMaps)}, workspace ${gib(w.workspace)}, ` +
+      `weights, gradients and optimizer state ${gib(w.params)}).`,
+    `vDNN's memory pool peaks at ${gib(v.activationPeakBytes)} GiB (${v.peakAt}, workspace ${gib(v.workspaceAtPeak)}) ` +
+      `beside ${gib(v.staticBytes)} GiB of weights, gradients and optimizer state.`,
     `Offloaded per iteration: ${(r.vdnn.schedule.rawBytes / 2 / 1e9).toFixed(2)} GB each way, ` +
       `${r.offloaded.length} tensors; cDMA average ratio ${r.averageRatio.toFixed(2)}x.`,
     `cDMA over vDNN: ${r.improvement >= 0 ? '+' : ''}${pct(r.improvement)}; ` +
@@ -120,6 +153,9 @@ export function resultJson(r: SimResult): unknown {
     backwardStallMs: s.schedule.backwardStall * 1e3,
     normalizedPerformance: s.normalized,
     peakMemoryBytes: s.memory.peakBytes,
+    poolPeakBytes: s.memory.activationPeakBytes,
+    workspaceAtPeakBytes: s.memory.workspaceAtPeak,
+    staticBytes: s.memory.staticBytes,
     peakAt: s.memory.peakAt,
     fits: s.fits,
     bytesMoved: s.schedule.rawBytes,
@@ -136,8 +172,11 @@ export function resultJson(r: SimResult): unknown {
     codec: r.codec,
     dtype: r.dtype,
     engine: r.engine,
+    algo: r.algo,
+    library: r.library.id,
     memoryBytes: r.gpu.memoryBytes,
     networkWideBytes: r.networkWideBytes,
+    networkWide: r.networkWide,
     averageRatio: r.averageRatio,
     improvement: r.improvement,
     missingRatios: r.missingRatios,
@@ -161,6 +200,9 @@ export function resultJson(r: SimResult): unknown {
         backwardMs: t.backward * 1e3,
         forwardBound: t.forwardBound,
         backwardBound: t.backwardBound,
+        algos: t.algos,
+        forwardWorkspaceBytes: t.forwardWorkspace,
+        backwardWorkspaceBytes: t.backwardWorkspace,
         vdnnForwardStallMs: v.forwardStall * 1e3,
         vdnnBackwardStallMs: v.backwardStall * 1e3,
         cdmaForwardStallMs: c.forwardStall * 1e3,
@@ -172,5 +214,46 @@ export function resultJson(r: SimResult): unknown {
         cdmaBackwardLimit: c.backwardLimit,
       };
     }),
+  };
+}
+
+/** vDNN_dyn's trials, in the order tried, and the one it keeps. */
+export function dynText(d: DynResult): string {
+  const rows: string[][] = [['configuration', 'iter ms', 'perf', 'peak GiB', 'fits', 'chosen']];
+  for (const t of d.trials) {
+    const v = t.result.vdnn;
+    rows.push([
+      t.label,
+      ms(v.schedule.iterationTime),
+      v.normalized.toFixed(3),
+      gib(v.memory.peakBytes),
+      t.fits ? 'yes' : 'no',
+      t === d.chosen ? '<-' : '',
+    ]);
+  }
+  const verdict = d.chosen
+    ? `vDNN_dyn keeps ${d.chosen.label}: ${pct(d.chosen.result.vdnn.normalized)} of the oracle's performance.`
+    : 'vDNN_dyn: not even vDNN_all with memory-optimal convolutions fits; the network cannot be trained on this GPU.';
+  return [pad(rows), verdict].join('\n');
+}
+
+/** --json for --policy dyn: the trials and the chosen configuration's full result. */
+export function dynJson(d: DynResult): unknown {
+  return {
+    dyn: {
+      chosen: d.chosen?.label ?? null,
+      trials: d.trials.map((t) => ({
+        label: t.label,
+        policy: t.policy,
+        algo: t.algo,
+        memoryOptimalLayers: t.memoryOptimalLayers,
+        fits: t.fits,
+        iterationMs: t.result.vdnn.schedule.iterationTime * 1e3,
+        normalizedPerformance: t.result.vdnn.normalized,
+        peakMemoryBytes: t.result.vdnn.memory.peakBytes,
+        poolPeakBytes: t.result.vdnn.memory.activationPeakBytes,
+      })),
+    },
+    result: d.chosen ? resultJson(d.chosen.result) : null,
   };
 }

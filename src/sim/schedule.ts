@@ -1,11 +1,14 @@
 /**
- * vDNN's schedule on two streams. Forward: the offload of a tensor is issued
- * when the layer that first reads it starts, overlaps that layer's
+ * vDNN's schedule on two streams (arXiv 1602.08124, section III-C). Forward:
+ * the offload of layer n's input X is issued when layer n starts, overlaps its
  * computation and is synchronised at its end (the layer stalls until the copy
- * is done). Backward: when a layer's backward starts, the prefetch of the
- * tensors the next needing layer uses is issued, overlapping this layer's
- * backward, and synchronised at its end; a tensor needed but not resident
- * (nothing prefetched it) is fetched before the layer runs.
+ * is done); layers that offload nothing do not wait. Backward: when layer n's
+ * backward starts, vDNN searches the layers below n for the closest one whose
+ * offloaded X has not been prefetched yet, without searching past a
+ * convolution, and prefetches it, overlapping n's backward, synchronised at
+ * its end; a tensor needed but not resident is fetched before the layer runs.
+ * The stop at a convolution bounds memory: at most the tensors up to the next
+ * convolution are back early.
  */
 import { transferRate, LIMITS, type EngineSpec, type Limit } from './engine.js';
 import type { LayerTime } from './roofline.js';
@@ -187,11 +190,13 @@ export function runSchedule(input: ScheduleInput): ScheduleResult {
         wireB[j] += wire(jj);
       }
     }
-    // Prefetch for the closest layer below j that needs offloaded tensors
-    // (only that one: vDNN does not run further ahead).
-    let k = -1;
-    for (const t of pending) for (const i of t.savedBy) if (i < j && i > k) k = i;
-    const group = pending.filter((t) => t.savedBy.includes(k) && !fetchedAt.has(t.key));
+    // vDNN's prefetch search: the closest layer below j that needs an offloaded
+    // tensor not yet fetched, stopping at a convolution.
+    let group: SimTensor[] = [];
+    for (let i = j - 1; i >= 0; i--) {
+      group = pending.filter((t) => t.savedBy.includes(i) && !fetchedAt.has(t.key));
+      if (group.length > 0 || times[i].kind === 'conv2d') break;
+    }
     let overlapStall = 0;
     if (group.length > 0) {
       const jobs = group.map(job);

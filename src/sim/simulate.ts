@@ -9,12 +9,13 @@ import type { ModelSpec } from '../nn/spec.js';
 import { engineFor, LIMITS, type EngineOptions, type EngineSpec, type Limit } from './engine.js';
 import type { GpuSpec } from './gpus.js';
 import type { LinkSpec } from './links.js';
-import { networkWideBytes, peakMemory, type MemoryResult } from './memory.js';
+import { networkWide, peakMemory, type MemoryResult, type NetworkWide } from './memory.js';
+import type { AlgoChoice, ConvLibrary } from './conv-algos.js';
 import type { Profile } from './profile.js';
 import type { SimLayout } from './ratio-files.js';
 import { resolveRatios, type RatioSource, type TensorRatio } from './ratio-source.js';
 import { DTYPE_BYTES, type BuiltinCodecId, type DType } from '../codec/codec.js';
-import { layerTimes, type LayerTime } from './roofline.js';
+import { DEFAULT_LIBRARY, layerTimes, type LayerTime } from './roofline.js';
 import { offloadedBy, runSchedule, type Policy, type ScheduleResult } from './schedule.js';
 import { simTensors, type SimTensor } from './tensors.js';
 import { ModelPlan } from '../plan/index.js';
@@ -35,6 +36,16 @@ export interface SimConfig {
   /** Optimizer state copies per parameter (momentum SGD: 1, Adam: 2, plain SGD: 0). Default 1. */
   readonly optimizerSlots?: number;
   readonly workspaceBytes?: number;
+  /**
+   * Convolution algorithms of the vDNN and cDMA runs: memory-optimal (implicit
+   * GEMM, no workspace) or performance-optimal (default). The oracle always
+   * runs performance-optimal: the vDNN paper normalises to it.
+   */
+  readonly algo?: AlgoChoice;
+  /** Layers run memory-optimal whatever `algo` says (vDNN_dyn's greedy step). */
+  readonly memoryOptimal?: ReadonlySet<number>;
+  /** The cuDNN generation whose algorithms are available (default cuDNN 4, vDNN's). */
+  readonly library?: ConvLibrary;
 }
 
 export interface SchemeResult {
@@ -57,7 +68,12 @@ export interface SimResult {
   readonly codec: BuiltinCodecId;
   readonly dtype: DType;
   readonly engine: EngineSpec;
+  readonly algo: AlgoChoice;
+  readonly library: ConvLibrary;
+  /** Layer times of the vDNN and cDMA runs (their algorithms). */
   readonly times: readonly LayerTime[];
+  /** Layer times of the oracle (performance-optimal algorithms). */
+  readonly oracleTimes: readonly LayerTime[];
   readonly tensors: readonly SimTensor[];
   readonly offloaded: readonly SimTensor[];
   readonly ratios: ReadonlyMap<string, TensorRatio>;
@@ -69,6 +85,8 @@ export interface SimResult {
   readonly cdma: SchemeResult;
   /** Memory if every layer output and gradient map were allocated network-wide (no reuse, no offload). */
   readonly networkWideBytes: number;
+  /** The same, part by part, with the run's algorithms' workspace (vDNN's baseline). */
+  readonly networkWide: NetworkWide;
   /** cDMA over vDNN: vdnn time / cdma time - 1. */
   readonly improvement: number;
 }
@@ -101,13 +119,26 @@ export function simulate(c: SimConfig): SimResult {
   const plan = ModelPlan.fromAnalysis(analysis);
   const tensors = simTensors(plan);
   const e = DTYPE_BYTES[c.dtype];
-  const times = layerTimes({
-    analysis,
-    batch: c.batch,
-    gpu: c.gpu,
-    elementBytes: e,
-    profile: c.profile,
-  });
+  const algo = c.algo ?? 'performance';
+  const library = c.library ?? DEFAULT_LIBRARY;
+  const timesFor = (a: AlgoChoice, memoryOptimal?: ReadonlySet<number>) =>
+    layerTimes({
+      analysis,
+      batch: c.batch,
+      gpu: c.gpu,
+      elementBytes: e,
+      profile: c.profile,
+      algo: a,
+      memoryOptimal,
+      library,
+    });
+  const oracleTimes = timesFor('performance');
+  const times =
+    algo === 'performance' && (c.memoryOptimal?.size ?? 0) === 0
+      ? oracleTimes
+      : timesFor(algo, c.memoryOptimal);
+  const workspaceOf = (t: readonly LayerTime[]) =>
+    t.map((x) => ({ forward: x.forwardWorkspace, backward: x.backwardWorkspace }));
   const engine = engineFor(c.gpu, c.link, c.engine);
   const resolved = resolveRatios(
     analysis,
@@ -118,9 +149,14 @@ export function simulate(c: SimConfig): SimResult {
   const ratioOf = new Map([...resolved.byKey].map(([k, v]) => [k, v.ratio]));
   const offloaded = offloadedBy(c.policy, tensors);
 
-  const run = (scheme: SchemeResult['scheme'], off: readonly SimTensor[], compress: boolean) => {
+  const run = (
+    scheme: SchemeResult['scheme'],
+    off: readonly SimTensor[],
+    compress: boolean,
+    t: readonly LayerTime[],
+  ) => {
     const schedule = runSchedule({
-      times,
+      times: t,
       offloaded: off,
       ratios: ratioOf,
       engine,
@@ -136,6 +172,7 @@ export function simulate(c: SimConfig): SimResult {
       fetchedAt: schedule.fetchedAt,
       paramCopies: 1 + slots,
       workspaceBytes: workspace,
+      layerWorkspace: workspaceOf(t),
     });
     return {
       scheme,
@@ -145,9 +182,18 @@ export function simulate(c: SimConfig): SimResult {
       binding: binding(schedule),
     };
   };
-  const o = run('oracle', [], false);
-  const v = run('vdnn', offloaded, false);
-  const d = run('cdma', offloaded, c.codec !== 'none');
+  const o = run('oracle', [], false, oracleTimes);
+  const v = run('vdnn', offloaded, false, times);
+  const d = run('cdma', offloaded, c.codec !== 'none', times);
+  const wide = networkWide({
+    plan,
+    tensors,
+    batch: c.batch,
+    elementBytes: e,
+    paramCopies: 1 + slots,
+    workspaceBytes: workspace,
+    layerWorkspace: workspaceOf(times),
+  });
   const norm = (s: typeof o): SchemeResult => ({
     ...s,
     normalized: o.schedule.iterationTime / s.schedule.iterationTime,
@@ -161,7 +207,10 @@ export function simulate(c: SimConfig): SimResult {
     codec: c.codec,
     dtype: c.dtype,
     engine,
+    algo,
+    library,
     times,
+    oracleTimes,
     tensors,
     offloaded,
     ratios: resolved.byKey,
@@ -170,14 +219,8 @@ export function simulate(c: SimConfig): SimResult {
     oracle: norm(o),
     vdnn: norm(v),
     cdma: norm(d),
-    networkWideBytes: networkWideBytes({
-      plan,
-      tensors,
-      batch: c.batch,
-      elementBytes: e,
-      paramCopies: 1 + slots,
-      workspaceBytes: workspace,
-    }),
+    networkWideBytes: wide.total,
+    networkWide: wide,
     improvement: v.schedule.iterationTime / d.schedule.iterationTime - 1,
   };
 }

@@ -14,6 +14,7 @@ import type { RatioSource } from './ratio-source.js';
 import type { BuiltinCodecId, DType } from '../codec/codec.js';
 import type { Policy } from './schedule.js';
 import { simulate } from './simulate.js';
+import type { AlgoChoice, ConvLibrary } from './conv-algos.js';
 
 export interface SweepSpec {
   readonly models: readonly ModelAnalysis[];
@@ -23,6 +24,10 @@ export interface SweepSpec {
   readonly codecs: readonly BuiltinCodecId[];
   readonly dtypes: readonly DType[];
   readonly policy: Policy;
+  /** Convolution algorithms of the vDNN and cDMA runs (default performance-optimal). */
+  readonly algo?: AlgoChoice;
+  /** Default cuDNN 4. */
+  readonly library?: ConvLibrary;
   /** Post-ReLU densities; ignored when `measured` is given. */
   readonly densities: readonly number[];
   /** A study or table source used instead of densities. */
@@ -88,6 +93,8 @@ export function runSweep(s: SweepSpec): SweepResult {
                   ratios,
                   profile: s.profile,
                   engine: s.engine,
+                  algo: s.algo,
+                  library: s.library,
                 });
                 rows.push({
                   model: r.model,

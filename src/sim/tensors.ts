@@ -18,7 +18,15 @@ export interface SimTensor extends SavedBuffer {
   readonly lastBackwardUse: number;
   /** Density relative to the post-ReLU density d: 0 for dense tensors (density 1), else a factor. */
   readonly sparseFactor: number;
-  /** False only for tensors the next backward step needs at once (the loss layer's output). */
+  /**
+   * Some layer keeps it as its input X for the backward pass (a convolution,
+   * dense, pooling, LRN or batch-norm input). vDNN offloads only such X
+   * (arXiv 1602.08124, section III-B); a tensor kept only as a layer's own
+   * output (a ReLU output feeding a concat, a pooling output) or a dropout
+   * mask stays on the device.
+   */
+  readonly inputX: boolean;
+  /** vDNN can offload it: an input X, not the loss layer's output (needed the moment the backward pass starts). */
   readonly offloadable: boolean;
 }
 
@@ -42,20 +50,40 @@ function sparseFactors(a: ModelAnalysis, g: Graph): number[] {
 
 export function simTensors(plan: ModelPlan): SimTensor[] {
   const last = plan.layerCount - 1;
-  const factors = sparseFactors(plan.analysis, plan.graph);
-  return plan.buffers.map((b) => ({
-    ...b,
-    offloadLayer:
-      b.kind === 'mask'
-        ? Math.min(b.owner + 1, last)
-        : b.readers.length > 0
-          ? b.readers[0]
-          : b.owner,
-    firstBackwardUse: b.savedBy[b.savedBy.length - 1],
-    lastBackwardUse: b.savedBy[0],
-    sparseFactor: b.kind === 'mask' ? 0 : factors[b.owner],
-    offloadable: !b.lossOutput,
-  }));
+  const g = plan.graph;
+  const layers = plan.spec.layers;
+  const factors = sparseFactors(plan.analysis, g);
+  // Layers that keep each owner's bytes as their input X.
+  const xSavers = new Map<number, number[]>();
+  layers.forEach((l, i) => {
+    if (!layerKind(l.kind, l.name).saves.includes('input')) return;
+    for (const j of g.inputs[i]) {
+      const list = xSavers.get(g.owner[j]) ?? [];
+      list.push(i);
+      xSavers.set(g.owner[j], list);
+    }
+  });
+  return plan.buffers.map((b) => {
+    const savers = b.kind === 'activation' ? (xSavers.get(b.owner) ?? []) : [];
+    const inputX = savers.length > 0;
+    return {
+      ...b,
+      // vDNN offloads X of layer n while layer n runs forward: the first layer keeping it as X.
+      offloadLayer:
+        b.kind === 'mask'
+          ? Math.min(b.owner + 1, last)
+          : inputX
+            ? Math.min(...savers)
+            : b.readers.length > 0
+              ? b.readers[0]
+              : b.owner,
+      firstBackwardUse: b.savedBy[b.savedBy.length - 1],
+      lastBackwardUse: b.savedBy[0],
+      sparseFactor: b.kind === 'mask' ? 0 : factors[b.owner],
+      inputX,
+      offloadable: inputX && !b.lossOutput,
+    };
+  });
 }
 
 /** Density of a tensor's mask: 1 - rate of its dropout layer. */

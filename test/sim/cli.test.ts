@@ -10,7 +10,7 @@ const cli = (args: string[]) => runCli(...args);
 test('cdma simulate prints per-layer times and the three schemes', async () => {
   const r = await cli(['simulate', '--model', 'alexnet', '--batch', '64', '--density', '0.35']);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^layer\s+kind\s+fwd ms/m);
+  assert.match(r.out, /^layer\s+kind\s+algo f\/bd\/bf\s+ws MB\s+fwd ms/m);
   assert.match(r.out, /^conv1\s+conv2d/m);
   assert.match(r.out, /^oracle\s+\d/m);
   assert.match(r.out, /^vDNN\s+\d/m);
@@ -35,11 +35,15 @@ test('cdma simulate --json is machine-readable and consistent', async () => {
     'zvc',
     '--density',
     '0.35',
+    '--optimizer',
+    'sgd',
     '--json',
   ]);
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.equal(j.model, 'vgg16');
+  assert.equal(j.algo, 'performance');
+  assert.equal(j.library, 'cudnn4');
   assert.equal(j.oracle.fits, false);
   assert.equal(j.vdnn.fits, true);
   assert.ok(j.cdma.iterationMs < j.vdnn.iterationMs);
@@ -85,6 +89,18 @@ test('bad options are one-line errors with exit 1', async () => {
     [
       ['simulate', '--model', 'alexnet', '--study', '/nonexistent/results.json'],
       /cannot read study results/,
+    ],
+    [
+      ['simulate', '--model', 'alexnet', '--cudnn', '7'],
+      /unknown cuDNN version '7'; choose one of 4, 5/,
+    ],
+    [
+      ['simulate', '--model', 'alexnet', '--policy', 'dyn', '--algo', 'memory'],
+      /--algo has no effect with --policy dyn/,
+    ],
+    [
+      ['simulate', '--model', 'alexnet', '--policy', 'dyn', '--sweep'],
+      /--policy dyn applies to a single simulation, not --sweep/,
     ],
   ];
   for (const [args, re] of cases) {
@@ -140,4 +156,69 @@ test("--policy none keeps everything on the device; 'oracle' is its alias", asyn
   const bad = await cli([...args, '--policy', 'most']);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /unknown policy 'most'; choose one of none, all, conv/);
+});
+
+test('--algo memory runs implicit GEMM against the performance-optimal oracle; --cudnn 5 adds Winograd', async () => {
+  const base = ['simulate', '--model', 'vgg16', '--batch', '32', '--json'];
+  const m = JSON.parse((await cli([...base, '--algo', 'memory'])).out);
+  const p = JSON.parse((await cli(base)).out);
+  assert.equal(m.algo, 'memory');
+  assert.equal(m.oracle.iterationMs, p.oracle.iterationMs);
+  assert.ok(m.vdnn.normalizedPerformance < p.vdnn.normalizedPerformance);
+  const conv = (j: { layers: { name: string; algos: { forward: string } | null }[] }) =>
+    j.layers.find((l) => l.name === 'conv3_2')!.algos!.forward;
+  assert.equal(conv(m), 'implicit-gemm');
+  const five = JSON.parse((await cli([...base, '--cudnn', '5'])).out);
+  assert.equal(five.library, 'cudnn5');
+  assert.equal(conv(five), 'winograd');
+  assert.ok(five.oracle.iterationMs < p.oracle.iterationMs);
+});
+
+test('--policy dyn prints the configurations vDNN_dyn tried and the one it keeps', async () => {
+  const r = await cli([
+    'simulate',
+    '--model',
+    'vgg16',
+    '--batch',
+    '256',
+    '--optimizer',
+    'sgd',
+    '--no-layers',
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const t = await cli([
+    'simulate',
+    '--model',
+    'vgg16',
+    '--batch',
+    '256',
+    '--optimizer',
+    'sgd',
+    '--policy',
+    'dyn',
+    '--no-layers',
+  ]);
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /^all\(m\)\s+\d/m);
+  assert.match(t.out, /^none\(p\)\s+[\d.]+\s+1\.000\s+[\d.]+\s+no/m);
+  assert.match(t.out, /vDNN_dyn keeps all\(p\): \d+\.\d% of the oracle/);
+  const j = JSON.parse(
+    (
+      await cli([
+        'simulate',
+        '--model',
+        'vgg16',
+        '--batch',
+        '256',
+        '--optimizer',
+        'sgd',
+        '--policy',
+        'dyn',
+        '--json',
+      ])
+    ).out,
+  );
+  assert.equal(j.dyn.chosen, 'all(p)');
+  assert.equal(j.result.policy, 'all');
+  assert.equal(j.dyn.trials[0].label, 'all(m)');
 });

@@ -4,7 +4,8 @@ import { InputFileError } from '../../src/errors.js';
 import { analyzeModel } from '../../src/nn/shapes.js';
 import { getGpu } from '../../src/sim/gpus.js';
 import { parseProfile } from '../../src/sim/profile.js';
-import { layerBytes, layerTimes } from '../../src/sim/roofline.js';
+import { convGeometry, directFlops } from '../../src/sim/conv-algos.js';
+import { IMPLICIT_SPEED, layerBytes, layerTimes } from '../../src/sim/roofline.js';
 import { chain, wide } from './fixtures.js';
 
 const a = analyzeModel(chain());
@@ -13,11 +14,16 @@ const titanx = getGpu('titanx');
 const near = (x: number, y: number) =>
   Math.abs(x - y) <= 1e-12 * Math.max(Math.abs(x), Math.abs(y));
 
-test('convolutions are compute-bound at 70% of peak, ReLUs memory-bound at 80% of DRAM bandwidth', () => {
+test('convolutions are compute-bound at 50% of peak (35% memory-optimal), ReLUs memory-bound at 80% of DRAM bandwidth', () => {
   const t = layerTimes({ analysis: w, batch: 64, gpu: titanx, elementBytes: 4 });
   const c = t[1];
   assert.equal(c.forwardBound, 'compute');
-  assert.ok(near(c.forward, (w.layers[1].forwardFlops * 64) / (7e12 * 0.7)));
+  assert.equal(c.algos?.forward, 'gemm', 'a 16x16 map: FFT spectra cost more than they save');
+  const direct = directFlops(convGeometry(w.layers[1], 64)!);
+  assert.ok(near(c.forward, direct / (7e12 * 0.5)));
+  const m = layerTimes({ analysis: w, batch: 64, gpu: titanx, elementBytes: 4, algo: 'memory' });
+  assert.ok(near(m[1].forward, direct / (7e12 * 0.5 * IMPLICIT_SPEED)));
+  assert.equal(IMPLICIT_SPEED * 0.5, 0.35);
   const r = t[2];
   assert.equal(r.forwardBound, 'memory');
   assert.equal(r.forwardBytes, 2 * 16384 * 64 * 4);
@@ -50,10 +56,11 @@ test('a profile overrides efficiencies and layer times (scaled to the batch)', (
     { batch: 32, efficiency: { conv2d: 0.35 }, layers: { d: { forwardMs: 2, backwardMs: 4 } } },
     names,
   );
-  const base = layerTimes({ analysis: w, batch: 64, gpu: titanx, elementBytes: 4 });
+  // A measured conv efficiency replaces the algorithm model: direct FLOPs at that rate.
   const pw = parseProfile({ efficiency: { conv2d: 0.35 } });
   const tw = layerTimes({ analysis: w, batch: 64, gpu: titanx, elementBytes: 4, profile: pw });
-  assert.ok(near(tw[1].forward, 2 * base[1].forward));
+  assert.ok(near(tw[1].forward, (w.layers[1].forwardFlops * 64) / (7e12 * 0.35)));
+  assert.equal(tw[1].algos, null);
   const t = layerTimes({ analysis: a, batch: 64, gpu: titanx, elementBytes: 4, profile: p });
   assert.equal(t[6].forward, 0.004);
   assert.equal(t[6].backward, 0.008);

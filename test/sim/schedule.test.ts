@@ -33,20 +33,22 @@ test('vDNN forward: each offload overlaps its first reader and stalls it until d
   close(r.vdnn.schedule.forwardStall, 0.025 + 0.6 + 0.95);
 });
 
-test('vDNN backward: prefetch of the closest needing layer overlaps the current backward, never further ahead', () => {
+test('vDNN backward: at each layer, prefetch the closest layer below whose offloaded X is not back, never past a convolution', () => {
   const r = run('all');
   const s = r.vdnn.schedule.steps;
   close(s[7].backwardStall, 1 - 0.1, 'loss prefetches r2 for d');
-  assert.equal(s[6].backwardStall, 0, 'd: r2 resident, c2 needs nothing of its own yet');
-  assert.equal(s[5].prefetchBytes, 0, 'flatten: the next needing layer (r2) is resident');
-  close(s[4].backwardStall, 1 - 0.2, 'r2 prefetches r1 for c2');
-  close(s[2].backwardStall, 0.125 - 0.1, 'r1 prefetches data for c1');
+  // d: r2 is back; searching down, r2's own layer needs nothing new, c2 needs r1.
+  close(s[6].backwardStall, 1 - 0.05, 'd prefetches r1 for c2 (the next convolution)');
+  assert.equal(s[5].prefetchBytes, 0, 'flatten: c2, a convolution, ends the search');
+  assert.equal(s[4].prefetchBytes, 0, 'r2: the same');
+  assert.equal(s[3].backwardStall, 0, 'c2 prefetches data for c1 within its 0.3 s');
+  assert.equal(s[3].prefetchBytes, 4096);
   assert.deepEqual([...r.vdnn.schedule.fetchedAt].sort(), [
-    ['a:data', 2],
-    ['a:r1', 4],
+    ['a:data', 3],
+    ['a:r1', 6],
     ['a:r2', 7],
   ]);
-  close(r.vdnn.schedule.iterationTime, r.vdnn.schedule.computeTime + 1.575 + 0.9 + 0.8 + 0.025);
+  close(r.vdnn.schedule.iterationTime, r.vdnn.schedule.computeTime + 1.575 + 0.9 + 0.95);
 });
 
 test('the oracle moves nothing and cDMA at ratio 2 halves every transfer', () => {

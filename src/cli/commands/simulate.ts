@@ -9,7 +9,14 @@ import { getModel } from '../../nn/zoo/index.js';
 import type { Placement } from '../../sim/engine.js';
 import { getGpu, listGpus } from '../../sim/gpus.js';
 import { getLink, listLinks } from '../../sim/links.js';
-import { layerTable, resultJson, summaryText } from '../../sim/output.js';
+import { dynJson, dynText, layerTable, resultJson, summaryText } from '../../sim/output.js';
+import {
+  ALGO_CHOICES,
+  CONV_LIBRARIES,
+  getConvLibrary,
+  type AlgoChoice,
+} from '../../sim/conv-algos.js';
+import { simulateDyn } from '../../sim/dyn.js';
 import { loadProfile, type Profile } from '../../sim/profile.js';
 import { loadRatioTable, loadStudy, SIM_LAYOUTS, type SimLayout } from '../../sim/ratio-files.js';
 import type { RatioSource } from '../../sim/ratio-source.js';
@@ -21,12 +28,17 @@ import { sweepHtml } from '../../sim/sweep-report.js';
 import { runSweep, sweepCsv, sweepMarkdown } from '../../sim/sweep.js';
 import { given, refuseGiven } from './option-rules.js';
 
+/** A static policy, or vDNN_dyn (try configurations, keep the fastest that fits). */
+type SimPolicy = Policy | 'dyn';
+
 interface Flags {
   model?: string;
   batch: string;
   gpu: string;
   link?: string;
-  policy: Policy;
+  policy: SimPolicy;
+  algo: AlgoChoice;
+  cudnn: string;
   codec: BuiltinCodecId;
   density?: string;
   study?: string;
@@ -132,6 +144,17 @@ function checkOptions(f: Flags, cmd: Command): void {
       'has no effect with --policy none (nothing is offloaded); use --policy all or conv',
     );
   }
+  if (f.policy === 'dyn') {
+    if (f.sweep)
+      throw new InvalidArgumentError(
+        '--policy dyn applies to a single simulation, not --sweep (use --policy all, conv or none)',
+      );
+    refuseGiven(
+      cmd,
+      ['algo'],
+      'has no effect with --policy dyn (vDNN_dyn chooses the convolution algorithms itself)',
+    );
+  }
   const sources = [f.density, f.study, f.ratios].filter((x) => x !== undefined).length;
   if (sources > 1)
     throw new InvalidArgumentError('pass only one of --density, --study and --ratios');
@@ -160,15 +183,26 @@ function choice<T extends string>(options: readonly T[], what: string): (s: stri
   };
 }
 
-/** A static policy of the plan's vocabulary; 'oracle' (the simulator's old name for none) is accepted. */
-export function parseSimPolicy(text: string): Policy {
+/** A static policy of the plan's vocabulary or dyn; 'oracle' (the simulator's old name for none) is accepted. */
+export function parseSimPolicy(text: string): SimPolicy {
   const p = text === 'oracle' ? 'none' : text;
-  if (!(POLICIES as readonly string[]).includes(p)) {
+  if (p !== 'dyn' && !(POLICIES as readonly string[]).includes(p)) {
     throw new CommanderArgumentError(
-      `unknown policy '${text}'; choose one of ${POLICIES.join(', ')} (oracle = none)`,
+      `unknown policy '${text}'; choose one of ${[...POLICIES, 'dyn'].join(', ')} (oracle = none)`,
     );
   }
-  return p as Policy;
+  return p as SimPolicy;
+}
+
+/** '4' or '5' (or 'cudnn4', 'cudnn5'): the cuDNN generation whose algorithms the runs may use. */
+function libraryOf(text: string) {
+  const id = text.startsWith('cudnn') ? text : `cudnn${text}`;
+  if (!CONV_LIBRARIES.some((l) => l.id === id)) {
+    throw new InvalidArgumentError(
+      `unknown cuDNN version '${text}'; choose one of ${CONV_LIBRARIES.map((l) => l.id.slice(5)).join(', ')}`,
+    );
+  }
+  return getConvLibrary(id);
 }
 
 function ratioSource(f: Flags, model: ModelAnalysis): RatioSource {
@@ -211,12 +245,12 @@ const SLOTS = { sgd: 0, momentum: 1, adam: 2 } as const;
 function runOne(f: Flags, name: string): void {
   const model = loadModel(name);
   const gpu = getGpu(f.gpu);
-  const r = simulate({
+  const config = {
     model,
     batch: parseInteger('--batch', f.batch, { min: 1, max: 1 << 20 }),
     gpu,
     link: getLink(f.link ?? gpu.defaultLink),
-    policy: f.policy,
+    library: libraryOf(f.cudnn),
     codec: f.codec,
     dtype: f.dtype,
     layout: f.layout,
@@ -226,7 +260,20 @@ function runOne(f: Flags, name: string): void {
     optimizerSlots: SLOTS[f.optimizer],
     workspaceBytes:
       parseNumber('--workspace-mb', f.workspaceMb, { min: 0, max: MAX_WORKSPACE_MB }) * 1024 * 1024,
-  });
+  };
+  if (f.policy === 'dyn') {
+    const d = simulateDyn(config);
+    if (f.json) {
+      process.stdout.write(JSON.stringify(dynJson(d), null, 2) + '\n');
+      return;
+    }
+    const chosen = d.chosen?.result;
+    const parts = [dynText(d)];
+    if (chosen) parts.push('', ...(f.layers ? [layerTable(chosen), ''] : []), summaryText(chosen));
+    process.stdout.write(parts.join('\n') + '\n');
+    return;
+  }
+  const r = simulate({ ...config, policy: f.policy, algo: f.algo });
   if (f.json) {
     process.stdout.write(JSON.stringify(resultJson(r), null, 2) + '\n');
     return;
@@ -266,7 +313,9 @@ async function runSweepCommand(f: Flags, names: string, out: string): Promise<vo
     densities: list(f.densities ?? f.density ?? SWEEP_DENSITIES, '--densities', (s) => s).map((s) =>
       parseNumber('density', s, { min: 0, max: 1 }),
     ),
-    policy: f.policy,
+    policy: f.policy as Policy,
+    algo: f.algo,
+    library: libraryOf(f.cudnn),
     measured,
     layout: f.layout,
     profile: models.length === 1 ? profileFor(f, models[0]) : undefined,
@@ -323,11 +372,27 @@ export function registerSimulate(program: Command): void {
     .addOption(
       new Option(
         '--policy <p>',
-        `what vDNN and cDMA offload: all saved tensors, conv inputs, or none (nothing; ` +
-          `'oracle' is an alias): ${POLICIES.join(', ')}`,
+        `what vDNN and cDMA offload: every layer's input X (all), conv inputs (conv), nothing ` +
+          `(none; 'oracle' is an alias), or vDNN_dyn's choice of the fastest configuration that ` +
+          `fits (dyn): ${[...POLICIES, 'dyn'].join(', ')}`,
       )
         .argParser(parseSimPolicy)
         .default('all'),
+    )
+    .addOption(
+      new Option(
+        '--algo <a>',
+        'convolution algorithms of the vDNN and cDMA runs: memory-optimal (implicit GEMM, no ' +
+          'workspace) or performance-optimal (the fastest, with its workspace); the oracle runs ' +
+          'performance-optimal',
+      )
+        .choices([...ALGO_CHOICES])
+        .default('performance'),
+    )
+    .option(
+      '--cudnn <v>',
+      `cuDNN generation whose algorithms are available: ${CONV_LIBRARIES.map((l) => `${l.id.slice(5)} (${l.algorithms.join(', ')})`).join('; ')}`,
+      '4',
     )
     .addOption(
       new Option('--codec <c>', 'cDMA compression').choices([...SIM_CODECS]).default('zvc'),
