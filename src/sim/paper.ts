@@ -2,8 +2,9 @@
  * The vDNN and cDMA papers' evaluations, as the performance model reproduces
  * them: the papers' published values (references to compare with, never
  * inputs of the model) and the runs of the model that correspond to each.
- * test/sim/validation.test.ts checks the model against them and
- * docs/SIMULATOR.md tabulates them.
+ * test/sim/validation.test.ts checks the model against them,
+ * docs/SIMULATOR.md tabulates them and `cdma simulate --paper DIR`
+ * (paper-report.ts) redraws the figures.
  *
  * How the papers' memory numbers are read (docs/SIMULATOR.md, "Validation"):
  * vDNN's bars for its own runs (vDNN_all, vDNN_conv, vDNN_dyn) are the memory
@@ -19,7 +20,7 @@ import { getModel } from '../nn/zoo/index.js';
 import { getConvLibrary, type AlgoChoice, type ConvLibrary } from './conv-algos.js';
 import { simulateDyn, type DynResult } from './dyn.js';
 import { getGpu } from './gpus.js';
-import { getLink } from './links.js';
+import { getLink, type LinkSpec } from './links.js';
 import type { RatioSource } from './ratio-source.js';
 import type { Policy } from './schedule.js';
 import { simulate, type SimConfig, type SimResult } from './simulate.js';
@@ -175,6 +176,8 @@ function analysis(model: string): ModelAnalysis {
 export interface PaperRunOptions {
   readonly gpu?: string;
   readonly link?: string;
+  /** A link not in the table (the bandwidth sweep); overrides `link`. */
+  readonly linkSpec?: LinkSpec;
   readonly library?: ConvLibrary;
   /** Uniform compression ratio of every offloaded tensor (default the cDMA paper's 2.6x). */
   readonly ratio?: number;
@@ -189,7 +192,7 @@ function baseConfig(model: string, batch: number, o: PaperRunOptions = {}) {
     model: analysis(model),
     batch,
     gpu: getGpu(o.gpu ?? PAPER_SETUP.gpu),
-    link: getLink(o.link ?? PAPER_SETUP.link),
+    link: o.linkSpec ?? getLink(o.link ?? PAPER_SETUP.link),
     codec: 'zvc',
     dtype: 'float32',
     ratios,

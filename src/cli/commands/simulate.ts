@@ -17,6 +17,7 @@ import {
   type AlgoChoice,
 } from '../../sim/conv-algos.js';
 import { simulateDyn } from '../../sim/dyn.js';
+import { buildPaperPage } from '../../sim/paper-report.js';
 import { loadProfile, type Profile } from '../../sim/profile.js';
 import { loadRatioTable, loadStudy, SIM_LAYOUTS, type SimLayout } from '../../sim/ratio-files.js';
 import type { RatioSource } from '../../sim/ratio-source.js';
@@ -62,6 +63,7 @@ interface Flags {
   densities?: string;
   dtypes?: string;
   models?: string;
+  paper?: string;
 }
 
 const DEFAULT_DENSITY = 0.35;
@@ -106,8 +108,44 @@ const OFFLOAD_ONLY = [
   'crossbarGbs',
 ] as const;
 
+/** Every option but --paper: the page runs the papers' own setup. */
+const NOT_WITH_PAPER = [
+  'model',
+  'batch',
+  'gpu',
+  'link',
+  'policy',
+  'algo',
+  'cudnn',
+  'codec',
+  'density',
+  'study',
+  'ratios',
+  'layout',
+  'dtype',
+  'profile',
+  'placement',
+  'units',
+  'unitGbs',
+  'crossbarGbs',
+  'optimizer',
+  'workspaceMb',
+  'layers',
+  'json',
+  'sweep',
+  ...SWEEP_ONLY,
+] as const;
+
 /** Refuses options that the chosen mode or policy ignores, and a missing --model. */
 function checkOptions(f: Flags, cmd: Command): void {
+  if (f.paper !== undefined) {
+    refuseGiven(
+      cmd,
+      NOT_WITH_PAPER,
+      "has no effect with --paper (the page runs the papers' setup: docs/SIMULATOR.md)",
+    );
+    return;
+  }
   if (f.sweep) {
     for (const [key, instead] of Object.entries(SINGLE_ONLY)) {
       refuseGiven(cmd, [key], `applies to a single simulation, not --sweep (${instead})`);
@@ -340,6 +378,20 @@ async function runSweepCommand(f: Flags, names: string, out: string): Promise<vo
   );
 }
 
+/** The papers' figures redrawn: paper.html and one SVG per chart in `out`. */
+async function runPaperCommand(out: string): Promise<void> {
+  const what = 'paper page';
+  prepareOutputDir(out, 'paper folder');
+  const page = await buildPaperPage();
+  const files = ['paper.html', ...page.charts.map((c) => c.file)];
+  for (const file of files) checkOutput(join(out, file), { what });
+  for (const c of page.charts) writeOutput(join(out, c.file), c.svg, { what });
+  writeOutput(join(out, 'paper.html'), page.html, { what });
+  process.stdout.write(
+    `${join(out, 'paper.html')} and ${page.charts.length} SVG charts written (${page.charts.map((c) => c.file).join(', ')})\n`,
+  );
+}
+
 export function registerSimulate(program: Command): void {
   program
     .command('simulate')
@@ -463,9 +515,16 @@ export function registerSimulate(program: Command): void {
     .option('--codecs <list>', `sweep: codecs (default ${SWEEP_CODECS})`)
     .option('--densities <list>', `sweep: densities (default ${SWEEP_DENSITIES})`)
     .option('--dtypes <list>', 'sweep: activation types (default --dtype)')
+    .option(
+      '--paper <dir>',
+      "redraw the vDNN and cDMA papers' evaluation figures from the model, with the papers' values " +
+        'overlaid: DIR/paper.html (offline) and one SVG per chart; takes no other option',
+    )
     .action(async (flags: Flags, cmd: Command) => {
       checkOptions(flags, cmd);
-      if (flags.sweep) {
+      if (flags.paper !== undefined) {
+        await runPaperCommand(flags.paper);
+      } else if (flags.sweep) {
         await runSweepCommand(flags, flags.models ?? flags.model ?? '', flags.out ?? 'sim-sweep');
       } else {
         runOne(flags, flags.model ?? '');
