@@ -88,9 +88,9 @@ function readIdx(
   const head = new Uint8Array(MAX_HEADER);
   let headLen = 0;
   let header: ReturnType<typeof parseIdxHeader> | null = null;
-  let idx: Uint32Array = new Uint32Array(0);
+  let kept = 0;
   let rec = 0;
-  let out = new Uint8Array(0);
+  let out: Uint8Array = new Uint8Array(0);
   let j = 0; // next kept record not yet complete
   let pos = 0; // stream bytes seen
   const onData = (chunk: Uint8Array): boolean => {
@@ -107,10 +107,10 @@ function readIdx(
       header = parseIdxHeader(head.subarray(0, headLen), path, dims);
       const count = header.dims[0];
       rec = header.dataBytes / count;
-      idx = evenIndices(count, limit);
-      if (idx.length * rec > MAX_DATASET_VALUES)
-        throw tooLarge(path, header.dims, idx.length * rec);
-      out = new Uint8Array(idx.length * rec);
+      kept = keptCount(count, limit);
+      if (kept * rec > MAX_DATASET_VALUES) throw tooLarge(path, header.dims, kept * rec);
+      // Grown as data arrives: a header alone never allocates what it declares.
+      out = new Uint8Array(Math.min(kept * rec, 1 << 20));
       // Bytes of this chunk past the header are data.
       const consumed = header.headerBytes - (headLen - take);
       pos += consumed;
@@ -118,13 +118,17 @@ function readIdx(
     }
     const hb = header.headerBytes;
     const end = pos + c.length;
-    while (j < idx.length) {
-      const rs = hb + idx[j] * rec;
+    while (j < kept) {
+      const rs = hb + keptIndex(j, header.dims[0], kept) * rec;
       const re = rs + rec;
       if (rs >= end) break;
       const from = Math.max(rs, pos);
       const to = Math.min(re, end);
-      if (to > from) out.set(c.subarray(from - pos, to - pos), j * rec + (from - rs));
+      if (to > from) {
+        const at = j * rec + (from - rs);
+        if (at + (to - from) > out.length) out = grow(out, at + (to - from), kept * rec);
+        out.set(c.subarray(from - pos, to - pos), at);
+      }
       if (re > end) break;
       j++;
     }
@@ -135,18 +139,35 @@ function readIdx(
       );
     }
     // With a limit, stop once every kept record is in; without one, read on to check the end.
-    return !(limit !== undefined && j === idx.length && idx.length < header.dims[0]);
+    return !(limit !== undefined && j === kept && kept < header.dims[0]);
   };
   const complete = gunzipStream(raw, path, name, onData);
   const h = header as ReturnType<typeof parseIdxHeader> | null;
   if (h === null) return { ...parseIdx(head.subarray(0, headLen), path, dims), kept: 0 };
   const have = pos - h.headerBytes;
-  if (j < idx.length || (complete && have !== h.dataBytes)) {
+  if (j < kept || (complete && have !== h.dataBytes)) {
     throw new InputFileError(
       `${path}: IDX dimensions [${h.dims.join(', ')}] need ${h.dataBytes} bytes of data but the file has ${have}; it is truncated`,
     );
   }
-  return { dims: h.dims, data: out, kept: idx.length };
+  return { dims: h.dims, data: out, kept };
+}
+
+/** How many of `count` records `limit` keeps (evenIndices(count, limit).length, without the array). */
+function keptCount(count: number, limit: number | undefined): number {
+  return limit === undefined ? count : Math.min(count, Math.max(0, Math.floor(limit)));
+}
+
+/** The j-th kept record of `count` when `kept` are kept: evenIndices' rule. */
+function keptIndex(j: number, count: number, kept: number): number {
+  return Math.floor((j * count) / kept);
+}
+
+/** `buf` copied into a buffer of at least `need` bytes (doubling, at most `max`). */
+function grow(buf: Uint8Array, need: number, max: number): Uint8Array {
+  const next = new Uint8Array(Math.min(max, Math.max(need, buf.length * 2)));
+  next.set(buf);
+  return next;
 }
 
 /** The records `limit` keeps, from a file read whole (kept === count) or already kept. */
@@ -183,7 +204,7 @@ function readSplit(dir: string, names: string[], split: 'train' | 'test', opts: 
       `${opts.name}: ${imgPath} holds ${count} images but ${lblPath} ${lbl.dims[0]} labels; the files do not belong together`,
     );
   }
-  const kept = evenIndices(count, limit).length;
+  const kept = keptCount(count, limit);
   checkDatasetSize(opts.name, kept, h * w * c);
   const out: RawSplit = { count: kept, pixels: keep(img, limit), labels: keep(lbl, limit) };
   return { shape: [c, h, w] as const, split: out, imgPath };
