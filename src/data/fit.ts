@@ -90,19 +90,30 @@ export function padCrop(
   });
 }
 
-interface Axis {
+/**
+ * Where output pixel centres fall in the input: 'half-pixel' (pixel centres
+ * at +0.5, tf.image.resizeBilinear with halfPixelCenters, PyTorch's
+ * align_corners=False) or 'align-corners' (the corner pixels of input and
+ * output coincide, as tf.image.resizeBilinear with alignCorners and
+ * Keras-era pipelines).
+ */
+export type ResizeMode = 'half-pixel' | 'align-corners';
+
+export interface Axis {
   readonly i0: Int32Array;
   readonly i1: Int32Array;
   readonly f: Float32Array;
 }
 
-function axis(from: number, to: number): Axis {
+export function axis(from: number, to: number, mode: ResizeMode = 'half-pixel'): Axis {
   const i0 = new Int32Array(to);
   const i1 = new Int32Array(to);
   const f = new Float32Array(to);
   const scale = from / to;
+  const aligned = to > 1 ? (from - 1) / (to - 1) : 0;
   for (let o = 0; o < to; o++) {
-    const s = Math.min(Math.max((o + 0.5) * scale - 0.5, 0), from - 1);
+    const at = mode === 'align-corners' ? o * aligned : (o + 0.5) * scale - 0.5;
+    const s = Math.min(Math.max(at, 0), from - 1);
     const lo = Math.floor(s);
     i0[o] = lo;
     i1[o] = Math.min(lo + 1, from - 1);
@@ -111,7 +122,7 @@ function axis(from: number, to: number): Axis {
   return { i0, i1, f };
 }
 
-/** Bilinear resizing (half-pixel centres, edges clamped), rounded to bytes. */
+/** Bilinear resizing (half-pixel centres by default, edges clamped), rounded to bytes. */
 export function resizeBilinear(
   split: RawSplit,
   c: number,
@@ -119,9 +130,10 @@ export function resizeBilinear(
   fw: number,
   th: number,
   tw: number,
+  mode: ResizeMode = 'half-pixel',
 ): RawSplit {
-  const ay = axis(fh, th);
-  const ax = axis(fw, tw);
+  const ay = axis(fh, th, mode);
+  const ax = axis(fw, tw, mode);
   return mapImages(split, fh * fw * c, th * tw * c, (src, dst) => {
     let o = 0;
     for (let y = 0; y < th; y++) {
@@ -152,6 +164,7 @@ export function fitSplit(
   from: Shape3,
   to: Shape3,
   mode: FitMode = 'auto',
+  resize: ResizeMode = 'half-pixel',
 ): RawSplit {
   const [fc, fh, fw] = from;
   const [tc, th, tw] = to;
@@ -170,7 +183,7 @@ export function fitSplit(
   }
   const method = spatialMethod(from, to, mode);
   if (method === 'pad') s = padCrop(s, c, fh, fw, th, tw);
-  else if (method === 'resize') s = resizeBilinear(s, c, fh, fw, th, tw);
+  else if (method === 'resize') s = resizeBilinear(s, c, fh, fw, th, tw, resize);
   if (c === 1 && tc === 3) s = toRgb(s, th, tw);
   return s;
 }

@@ -1,34 +1,25 @@
 /**
  * From raw 8-bit images to a training-ready Dataset: fit to the model's
- * input shape, then normalise per channel with the training split's
- * statistics.
+ * input shape, then scale (by default normalise per channel with the
+ * training split's statistics; see preprocess.ts for the choices).
  */
 import type { Dataset } from './dataset.js';
-import { fitSplit, type FitMode, type Shape3 } from './fit.js';
-import { channelStats, normalizeSplit } from './normalize.js';
-import { checkDatasetSize, imageSize, type RawDataset } from './raw.js';
+import type { FitMode, Shape3 } from './fit.js';
+import { DEFAULT_PREPROCESSING, preprocessDataset, type Preprocessing } from './preprocess.js';
+import type { RawDataset } from './raw.js';
 import { loadRawDataset, type DatasetSource, type LoadRawOptions } from './source.js';
 
 export interface PrepareOptions {
   /** Fit images to this [c, h, w] (default: keep the dataset's shape). */
   readonly shape?: Shape3;
   readonly fit?: FitMode;
+  /** Input range, resize mode and scaling order (default: mean/std, half-pixel, after resizing). */
+  readonly preprocessing?: Preprocessing;
 }
 
 export function prepareDataset(raw: RawDataset, opts: PrepareOptions = {}): Dataset {
   const shape = opts.shape ?? raw.shape;
-  checkDatasetSize(raw.name, raw.train.count + raw.test.count, imageSize(shape));
-  const train = fitSplit(raw.train, raw.shape, shape, opts.fit);
-  const test = fitSplit(raw.test, raw.shape, shape, opts.fit);
-  const stats = channelStats(train, shape[0]);
-  return {
-    name: raw.name,
-    shape: [shape[0], shape[1], shape[2]],
-    numClasses: raw.numClasses,
-    classNames: raw.classNames,
-    train: normalizeSplit(train, stats),
-    test: normalizeSplit(test, stats),
-  };
+  return preprocessDataset(raw, shape, opts.preprocessing ?? DEFAULT_PREPROCESSING, opts.fit);
 }
 
 export type LoadDatasetOptions = LoadRawOptions & PrepareOptions;

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
 import { SGD_UPDATE, type SgdUpdateAttrs } from '../nn/kernels/SgdUpdate.js';
 import type { Param } from '../nn/param.js';
+import type { Optimizer } from './optimizer.js';
 
 export interface SgdOptions {
   lr: number;
@@ -27,7 +28,7 @@ function checkLearningRate(lr: number): void {
   }
 }
 
-export class Sgd {
+export class Sgd implements Optimizer {
   readonly momentum: number;
   readonly weightDecay: number;
   private rate: number;

@@ -16,7 +16,8 @@ export function formatSummary(s: TrainSummary): string {
     [
       'training',
       `${plural(s.steps, 'step')} (${plural(s.epochs, 'epoch')}) of batch ${s.batch}, lr ${s.lr} ${s.lrSchedule}` +
-        `${s.warmupSteps > 0 ? ` after ${s.warmupSteps} warm-up steps` : ''}, momentum ${s.momentum}, ` +
+        `${s.warmupSteps > 0 ? ` after ${s.warmupSteps} warm-up steps` : ''}, ` +
+        `${s.optimizer === 'adam' ? 'Adam' : `SGD momentum ${s.momentum}`}, ` +
         `weight decay ${s.weightDecay}, seed ${s.seed}, backend ${s.backend}`,
     ],
     [

@@ -17,11 +17,19 @@ import { batches, gather, stepsPerEpoch } from './batches.js';
 import { cleanUp } from './clean-up.js';
 import { checkLoss } from './diverged.js';
 import { learningRate, parseLrSchedule, type LrScheduleName } from './lr-schedule.js';
+import { Adam } from './adam.js';
+import type { Optimizer, OptimizerName } from './optimizer.js';
 import { Sgd } from './sgd.js';
 
 export interface TrainOptions {
   /** Zoo name (built at the dataset's shape and class count) or a ModelSpec. */
   readonly model: string | ModelSpec;
+  /** Starting values of parameters and buffers by name (an imported model's weights); the rest seeded. */
+  readonly initialValues?: ReadonlyMap<string, Float32Array>;
+  /** 'sgd' (default; momentum, weight decay) or 'adam' (Keras' defaults; weight decay as L2). */
+  readonly optimizer?: OptimizerName;
+  /** Called with the trained executor, after the final evaluation and before it is freed (e.g. to save it). */
+  readonly onTrained?: (exec: Executor) => void | Promise<void>;
   readonly dataset: Dataset;
   readonly batch: number;
   /** Train for this many steps... */
@@ -97,6 +105,8 @@ export interface TrainSummary {
   readonly lr: number;
   readonly lrSchedule: LrScheduleName;
   readonly warmupSteps: number;
+  readonly optimizer: OptimizerName;
+  /** SGD momentum (0 for Adam, which has none). */
   readonly momentum: number;
   readonly weightDecay: number;
   readonly seed: number;
@@ -227,9 +237,14 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     seed,
     store: opts.store,
     deviceLimitBytes: opts.deviceLimitBytes,
+    initialValues: opts.initialValues,
   });
   const lrAt = (s: number) => learningRate(lrSchedule, opts.lr, s, steps, warmupSteps);
-  const sgd = new Sgd({ lr: lrAt(0), momentum, weightDecay });
+  const optimizer = opts.optimizer ?? 'sgd';
+  const sgd: Optimizer =
+    optimizer === 'adam'
+      ? new Adam({ lr: lrAt(0), weightDecay })
+      : new Sgd({ lr: lrAt(0), momentum, weightDecay });
   const records: StepRecord[] = [];
   const epochRecords: EpochRecord[] = [];
   let peak = 0;
@@ -311,6 +326,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       };
     }
     const tail = records.slice(-FINAL_WINDOW);
+    await opts.onTrained?.(exec);
     return {
       model: spec.name,
       dataset: dataset.name,
@@ -325,7 +341,8 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       lr: opts.lr,
       lrSchedule,
       warmupSteps,
-      momentum,
+      optimizer,
+      momentum: optimizer === 'adam' ? 0 : momentum,
       weightDecay,
       seed,
       finalLoss: tail.reduce((s, r) => s + r.loss, 0) / tail.length,

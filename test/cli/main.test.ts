@@ -90,7 +90,7 @@ test('every error starts with cdma:, commander errors and the commands own alike
     assert.doesNotMatch(r.err, /^error:/m, args.join(' '));
   }
   const missing = await runCli('train');
-  assert.match(missing.err, /^cdma: required option '--model <name>' not specified/);
+  assert.match(missing.err, /^cdma: give --model NAME \(a zoo network\) or --tfjs-model PATH/);
 });
 
 test('a mistyped option is reported as unknown, naming it, in every command', async () => {

@@ -1,9 +1,11 @@
 /**
- * `cdma train`: train a zoo network on a dataset with the layer-wise
- * executor, showing progress on stderr and printing a summary (final loss,
- * test accuracy, images/s, peak device bytes, SHA-256 of the weights).
+ * `cdma train`: train a zoo network, or fine-tune an imported TensorFlow.js
+ * Layers model (--tfjs-model), on a dataset with the layer-wise executor,
+ * showing progress on stderr and printing a summary (final loss, test
+ * accuracy, images/s, peak device bytes, SHA-256 of the weights); --save
+ * writes an imported model back with its trained weights.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Command, Option } from 'commander';
 import { CdmaError, InvalidArgumentError, OutputFileError } from '../../errors.js';
@@ -33,7 +35,21 @@ import { formatSummary, percent, plural } from '../../train/summary-text.js';
 import { train, type StepRecord, type TrainSummary } from '../../train/trainer.js';
 import { addMemoryOptions, checkOffloadOptions } from '../memory-options.js';
 import { createProgress } from '../progress.js';
-import { checkWarmup } from './option-rules.js';
+import { checkWarmup, given, refuseGiven } from './option-rules.js';
+import {
+  addPreprocessingOptions,
+  addTfjsModelOptions,
+  parsePreprocessing,
+  parseTfjsOptions,
+  type TfjsCliOptions,
+  type TfjsSettings,
+} from '../tfjs-options.js';
+import { describePreprocessing, type Preprocessing } from '../../data/preprocess.js';
+import { parseOptimizerName, type OptimizerName } from '../../train/optimizer.js';
+import { loadImportedModel } from '../../tfjs/load.js';
+import { saveImportedModel } from '../../tfjs/export.js';
+import type { ImportedModel } from '../../tfjs/import.js';
+import type { ModelSpec } from '../../nn/spec.js';
 import {
   DEFAULT_LR,
   MAX_BATCH,
@@ -43,8 +59,13 @@ import {
   TRAINING_RANGES as R,
 } from '../defaults.js';
 
-interface TrainCliOptions extends MemoryCliOptions {
-  model: string;
+/** Adam's base learning rate when --lr is not given (Keras' default). */
+const ADAM_DEFAULT_LR = 0.001;
+
+interface TrainCliOptions extends MemoryCliOptions, TfjsCliOptions {
+  model?: string;
+  optimizer: string;
+  save?: string;
   dataset: string;
   batch: string;
   steps?: string;
@@ -83,6 +104,9 @@ interface TrainSettings {
   readonly evalBatch?: number;
   readonly requested?: Shape3;
   readonly source: DatasetSource;
+  readonly optimizer: OptimizerName;
+  readonly tfjs?: TfjsSettings;
+  readonly preprocessing: Preprocessing;
 }
 
 function shape(text: string): Shape3 {
@@ -113,6 +137,35 @@ function parseOptions(o: TrainCliOptions, cmd: Command): TrainSettings {
   if (o.steps !== undefined && o.epochs !== undefined) {
     throw new InvalidArgumentError('give --steps or --epochs, not both');
   }
+  if ((o.model === undefined) === (o.tfjsModel === undefined)) {
+    throw new InvalidArgumentError(
+      'give --model NAME (a zoo network) or --tfjs-model PATH (an imported model), exactly one',
+    );
+  }
+  const tfjs = parseTfjsOptions(o, cmd);
+  if (tfjs !== undefined) {
+    refuseGiven(
+      cmd,
+      ['input'],
+      "has no effect with --tfjs-model: an imported model's input shape is its own",
+    );
+  } else {
+    refuseGiven(
+      cmd,
+      ['save'],
+      'writes an imported model with its trained weights; add --tfjs-model PATH',
+    );
+  }
+  const optimizer = parseOptimizerName(o.optimizer);
+  if (optimizer === 'adam') {
+    refuseGiven(
+      cmd,
+      ['momentum'],
+      'has no effect with --optimizer adam; drop it or use --optimizer sgd',
+    );
+  }
+  const lr =
+    optimizer === 'adam' && !given(cmd, 'lr') ? ADAM_DEFAULT_LR : parseNumber('--lr', o.lr, R.lr);
   checkOffloadOptions(cmd, o.policy ?? 'none');
   // The memory options' own syntax (a dummy compute rate: nothing is measured yet).
   parseMemoryOptions(o, 1);
@@ -123,7 +176,7 @@ function parseOptions(o: TrainCliOptions, cmd: Command): TrainSettings {
     batch: parseInteger('--batch', o.batch, R.batch),
     steps,
     epochs: steps === undefined ? parseInteger('--epochs', o.epochs ?? '1', R.epochs) : undefined,
-    lr: parseNumber('--lr', o.lr, R.lr),
+    lr,
     lrSchedule: parseLrSchedule(o.lrSchedule),
     warmupSteps,
     momentum: parseNumber('--momentum', o.momentum, R.momentum),
@@ -135,13 +188,16 @@ function parseOptions(o: TrainCliOptions, cmd: Command): TrainSettings {
     evalBatch: optional(o.evalBatch, (t) => parseInteger('--eval-batch', t, R.batch)),
     requested: optional(o.input, shape),
     source: parseDatasetSpec(o.dataset),
+    optimizer,
+    tfjs,
+    preprocessing: parsePreprocessing(o, tfjs !== undefined),
   };
   if (settings.limit !== undefined && settings.limit < settings.batch) {
     throw new InvalidArgumentError(
       `--limit ${settings.limit} is less than --batch ${settings.batch}: a step needs a full batch of training images`,
     );
   }
-  if (!listModels().some((m) => m.name === o.model)) getModel(o.model); // throws the zoo's error listing the models
+  if (o.model !== undefined && !listModels().some((m) => m.name === o.model)) getModel(o.model); // throws the zoo's error listing the models
   return settings;
 }
 
@@ -163,8 +219,28 @@ function refuseInside(path: string, what: string, source: DatasetSource): void {
   }
 }
 
+/** Checks --save: a folder (or nothing yet), not the imported model's own folder or the dataset's. */
+function checkSaveDir(dir: string, model: string, source: DatasetSource): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    st = undefined;
+  }
+  if (st !== undefined && !st.isDirectory()) {
+    throw new OutputFileError(`--save folder ${dir} exists and is not a folder`);
+  }
+  if (resolve(dir) === resolve(dirname(model))) {
+    throw new OutputFileError(
+      `--save folder ${dir} holds the model being trained (${model}); save to another folder`,
+    );
+  }
+  refuseInside(join(dir, 'model.json'), '--save folder', source);
+}
+
 /** Checks --json and --trace before any work: a bad path fails now, not after training. */
 function checkOutputs(o: TrainCliOptions, source: DatasetSource): void {
+  if (o.save !== undefined && o.tfjsModel !== undefined) checkSaveDir(o.save, o.tfjsModel, source);
   const outputs: [string | undefined, string][] = [
     [o.json, 'JSON summary'],
     [o.trace, 'trace'],
@@ -213,7 +289,7 @@ function writeFailedJson(
   const json = {
     status: 'failed',
     error: errorJson(e),
-    model: o.model,
+    model: o.model ?? o.tfjsModel,
     dataset: o.dataset,
     stepsDone: records.length,
     records,
@@ -228,6 +304,8 @@ function writeFailedJson(
 interface TrainOutcome {
   readonly summary: TrainSummary;
   readonly memory?: MemoryManager;
+  /** The model.json --save wrote. */
+  readonly saved?: string;
 }
 
 async function trainWithProgress(
@@ -240,39 +318,99 @@ async function trainWithProgress(
   };
   const { batch, steps, epochs } = s;
   const t0 = performance.now();
+  let imported: ImportedModel | undefined;
+  if (s.tfjs !== undefined) {
+    await initBackend(s.backend);
+    imported = await loadImportedModel(s.tfjs.path, {
+      freezeTo: s.tfjs.freezeTo,
+      classes: s.tfjs.classes,
+    });
+    const frozen = imported.spec.layers.filter((l) => l.frozen).length;
+    say(
+      `imported ${s.tfjs.path}: ${imported.spec.layers.length} layers, input ${imported.inputShape.join('x')}, ` +
+        `${imported.spec.numClasses} classes${imported.head?.replaced ? ' (new head)' : ''}, ${frozen} layers frozen`,
+    );
+    const c = imported.inputShape[0];
+    if (c !== 1 && c !== 3) {
+      throw new InvalidArgumentError(
+        `${s.tfjs.path}: the model takes ${c}-channel images; cdma's datasets give 1 (grey) or 3 (RGB)`,
+      );
+    }
+  }
+  const target = imported?.inputShape ?? s.requested;
   const raw = loadRawDataset(s.source, {
     limit: s.limit,
     testLimit: s.testLimit,
-    target: s.requested,
+    target,
     fit: o.fit,
   });
-  const choice = chooseInputShape(o.model, raw.shape, raw.numClasses, s.requested);
-  if (choice.source === 'model') {
-    say(
-      `${o.model} cannot take ${raw.shape.join('x')} images; fitting them to its input ${choice.shape.join('x')}`,
-    );
+  let spec: ModelSpec | string;
+  let inputShape: Shape3;
+  if (imported !== undefined) {
+    spec = imported.spec;
+    inputShape = imported.inputShape;
+    if (raw.numClasses > imported.spec.numClasses) {
+      throw new InvalidArgumentError(
+        `${s.tfjs?.path}: the model has ${imported.spec.numClasses} classes and the dataset ${raw.numClasses}; ` +
+          `pass --classes ${raw.numClasses} to replace its head`,
+      );
+    }
+  } else {
+    const name = o.model as string;
+    const choice = chooseInputShape(name, raw.shape, raw.numClasses, s.requested);
+    if (choice.source === 'model') {
+      say(
+        `${name} cannot take ${raw.shape.join('x')} images; fitting them to its input ${choice.shape.join('x')}`,
+      );
+    }
+    spec = name;
+    inputShape = choice.shape;
   }
-  const dataset = prepareDataset(raw, { shape: choice.shape, fit: o.fit });
+  if (raw.shape.join() !== inputShape.join())
+    say(`preprocessing: ${describePreprocessing(s.preprocessing)}`);
+  const dataset = prepareDataset(raw, {
+    shape: inputShape,
+    fit: o.fit,
+    preprocessing: s.preprocessing,
+  });
+  const modelName = imported?.spec.name ?? (o.model as string);
   // Fewer images than a batch: train() names that problem.
   const perEpoch = Math.floor(dataset.train.count / batch);
   const total = steps ?? perEpoch * (epochs ?? 1);
   if (perEpoch > 0) checkRunLength(o, s.warmupSteps, total, perEpoch);
   say(
     `loaded ${dataset.name}: ${dataset.train.count} training / ${dataset.test.count} test images of ${dataset.shape.join('x')} ` +
-      `in ${((performance.now() - t0) / 1000).toFixed(1)} s; training ${o.model} for ${plural(total, 'step')} of batch ${batch} on ${s.backend}`,
+      `in ${((performance.now() - t0) / 1000).toFixed(1)} s; training ${modelName} for ${plural(total, 'step')} of batch ${batch} on ${s.backend}`,
   );
 
   // The memory manager (vDNN/cDMA) when a memory option asks for one; see docs/MEMORY.md.
   if (o.link?.trim().toLowerCase() === 'paper-scaled') await initBackend(s.backend);
   const memory = await createMemoryStore(o, {
-    spec: getModel(o.model, { inputShape: dataset.shape, numClasses: dataset.numClasses }),
+    spec:
+      typeof spec === 'string'
+        ? getModel(spec, { inputShape: dataset.shape, numClasses: dataset.numClasses })
+        : spec,
     batch,
   });
+  let saved: string | undefined;
   const progress = createProgress({ total, label: 'train', unit: 'step', quiet: o.quiet });
   let failure: unknown;
   try {
     const summary = await train({
-      model: o.model,
+      model: spec,
+      initialValues: imported?.initialValues,
+      optimizer: s.optimizer,
+      onTrained:
+        imported !== undefined && o.save !== undefined && s.tfjs !== undefined
+          ? async (exec) => {
+              saved = await saveImportedModel(
+                (s.tfjs as TfjsSettings).path,
+                imported as ImportedModel,
+                exec,
+                o.save as string,
+              );
+            }
+          : undefined,
       dataset,
       batch,
       steps,
@@ -309,7 +447,7 @@ async function trainWithProgress(
         );
       },
     });
-    return { summary, memory };
+    return { summary, memory, saved };
   } catch (e) {
     failure = e;
     throw e;
@@ -330,11 +468,17 @@ async function run(o: TrainCliOptions, cmd: Command): Promise<void> {
     if (o.json !== undefined) writeFailedJson(o.json, e, o, records);
     throw e;
   }
-  const { summary, memory } = outcome;
+  const { summary, memory, saved } = outcome;
   process.stdout.write(formatSummary(summary));
+  if (saved !== undefined) process.stdout.write(`saved model     ${saved}\n`);
   if (memory) process.stdout.write(formatMemorySummary(memory));
   if (o.json !== undefined) {
-    writeOutput(o.json, JSON.stringify({ status: 'ok', ...summary }, null, 2) + '\n', {
+    const extra = {
+      preprocessing: describePreprocessing(settings.preprocessing),
+      ...(o.tfjsModel !== undefined ? { tfjsModel: o.tfjsModel } : {}),
+      ...(saved !== undefined ? { saved } : {}),
+    };
+    writeOutput(o.json, JSON.stringify({ status: 'ok', ...summary, ...extra }, null, 2) + '\n', {
       what: 'JSON summary',
     });
   }
@@ -343,12 +487,15 @@ async function run(o: TrainCliOptions, cmd: Command): Promise<void> {
 export function registerTrain(program: Command): void {
   const cmd = program
     .command('train')
-    .summary('train a zoo network on a dataset, optionally under a memory budget with offloading')
-    .description(
-      'Train a zoo network on a dataset with SGD; shows progress on stderr and prints a summary:\n' +
-        'final training loss, test accuracy, images/s, peak device bytes and the SHA-256 of the weights.',
+    .summary(
+      'train a zoo network or an imported TensorFlow.js model, optionally under a memory budget',
     )
-    .requiredOption('--model <name>', 'zoo network, e.g. alexnet-small (see `cdma models`)')
+    .description(
+      'Train a zoo network (--model) or fine-tune a TensorFlow.js Layers model (--tfjs-model) on a dataset\n' +
+        'with SGD or Adam; shows progress on stderr and prints a summary: final training loss, test accuracy,\n' +
+        'images/s, peak device bytes and the SHA-256 of the weights.',
+    )
+    .option('--model <name>', 'zoo network, e.g. alexnet-small (see `cdma models`)')
     .option('--dataset <spec>', `dataset: ${DATASET_SPEC_HELP}`, 'mnist')
     .option('--batch <n>', `images per training step, 1 to ${MAX_BATCH}`, '32')
     .option('--steps <n>', `train for this many steps, 1 to ${MAX_STEPS} (instead of --epochs)`)
@@ -357,6 +504,11 @@ export function registerTrain(program: Command): void {
       `train for this many passes over the training split, 1 to ${MAX_EPOCHS} (default 1)`,
     )
     .option('--lr <x>', TRAINING_HELP.lr, DEFAULT_LR)
+    .option(
+      '--optimizer <name>',
+      `sgd (momentum, weight decay) or adam (Keras' defaults; --lr then defaults to ${ADAM_DEFAULT_LR})`,
+      'sgd',
+    )
     .option(
       '--lr-schedule <name>',
       'learning rate over the run: linear (decays to zero at the last step), cosine, or constant',
@@ -405,6 +557,12 @@ export function registerTrain(program: Command): void {
       'also write the summary, with per-step records, as JSON to this file; its "status" is "ok", ' +
         'or "failed" with the error and the records so far',
     )
-    .option('--quiet', 'no progress output; only the summary');
+    .option('--quiet', 'no progress output; only the summary')
+    .option(
+      '--save <dir>',
+      'with --tfjs-model: write the trained model to dir (model.json and weights) for tf.loadLayersModel',
+    );
+  addTfjsModelOptions(cmd);
+  addPreprocessingOptions(cmd);
   addMemoryOptions(cmd).action(run);
 }
