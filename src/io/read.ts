@@ -128,9 +128,35 @@ export function readTextBounded(path: string, opts: ReadOptions): string {
   }
 }
 
-/** A bounded file parsed as JSON; a syntax error names the file. */
+/** Deepest nesting of arrays and objects a JSON input may have (deeper input could overflow the stack of code that walks it). */
+export const MAX_JSON_DEPTH = 100;
+
+/** The deepest nesting of `[` and `{` in JSON text, strings skipped; stops counting past `limit`. */
+export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
+/** A bounded file parsed as JSON; a syntax error or nesting deeper than MAX_JSON_DEPTH names the file. */
 export function readJsonBounded(path: string, opts: ReadOptions): unknown {
   const text = readTextBounded(path, opts);
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
+    throw new InputFileError(
+      `${opts.what} ${path} nests arrays and objects more than ${MAX_JSON_DEPTH} deep; it is not a file cdma writes or reads`,
+    );
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

@@ -26,6 +26,7 @@ import { formatBytes } from '../io/sizes.js';
 import { prepareOutputDir, writeOutput } from '../io/write.js';
 import { fillUniform, hashString, streamKey } from '../random.js';
 import { isSafeRelativePath } from './results.js';
+import { boundTopology } from './tfjs-bounded-init.js';
 
 /** Largest model.json read. */
 export const MAX_MODEL_JSON_BYTES = FILE_LIMITS.modelJson;
@@ -52,7 +53,10 @@ interface WeightGroup {
 /** A checked model.json. */
 interface ModelFile {
   readonly path: string;
+  /** Artifacts for tfjs: the topology's initializers bounded (tfjs-bounded-init.ts). */
   readonly artifacts: tf.io.ModelArtifacts;
+  /** The topology as model.json holds it. */
+  readonly topology: unknown;
   readonly groups: readonly WeightGroup[];
   readonly weightCount: number;
 }
@@ -206,7 +210,19 @@ function readModelFile(path: string): ModelFile {
   }
   if (!isObject(json.modelTopology)) fail(path, 'modelTopology', 'is not an object');
   const groups = checkManifest(json.weightsManifest, path);
-  const artifacts: tf.io.ModelArtifacts = { modelTopology: json.modelTopology };
+  const elements = groups.reduce(
+    (n, g) => n + g.weights.reduce((m, w) => m + w.shape.reduce((p, d) => p * d, 1), 0),
+    0,
+  );
+  // Without weights (--random-init), the topology may allocate up to the weights limit.
+  const allowed = elements > 0 ? elements : Math.floor(MAX_WEIGHT_BYTES / 4);
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: boundTopology(
+      json.modelTopology,
+      path,
+      allowed,
+    ) as tf.io.ModelArtifacts['modelTopology'],
+  };
   for (const k of ['format', 'generatedBy', 'convertedBy'] as const) {
     if (typeof json[k] === 'string') artifacts[k] = json[k];
   }
@@ -217,7 +233,7 @@ function readModelFile(path: string): ModelFile {
     artifacts.userDefinedMetadata =
       json.userDefinedMetadata as tf.io.ModelArtifacts['userDefinedMetadata'];
   const weightCount = groups.reduce((s, g) => s + g.weights.length, 0);
-  return { path, artifacts, groups, weightCount };
+  return { path, artifacts, topology: json.modelTopology, groups, weightCount };
 }
 
 function statShard(real: string, file: string, name: string): Stats {
@@ -444,7 +460,7 @@ export async function loadTfjsModelFile(
   opts: TfjsLoadOptions = {},
 ): Promise<{ model: tf.LayersModel; topology: unknown }> {
   const model = await loadChecked(path, opts);
-  return { model, topology: readModelFile(path).artifacts.modelTopology };
+  return { model, topology: readModelFile(path).topology };
 }
 
 async function loadChecked(path: string, opts: TfjsLoadOptions): Promise<tf.LayersModel> {

@@ -361,3 +361,47 @@ test('saving goes through the safe writer', async (t) => {
   writeFileSync(join(dir, 'file'), 'x');
   await assert.rejects(m.save(fileIO(join(dir, 'file', 'model.json'))), OutputFileError);
 });
+
+/** The layers of a saved tinyModel's topology (Sequential config). */
+function layersOf(j: ModelJson): { class_name: string; config: Record<string, unknown> }[] {
+  return (j.modelTopology as { config: { layers: never[] } }).config.layers;
+}
+
+test('a topology cannot make TensorFlow.js allocate more weights than the manifest declares', async (t) => {
+  const s = await saved(t);
+  const huge = variant(s, 'huge.json', (j) => {
+    layersOf(j)[2]!.config.units = 1_000_000_000;
+  });
+  await refused(huge, /need more weights than the model declares/);
+  await refused(huge, /need more weights than the model declares/, InputFileError, () =>
+    loadTfjsModel(huge),
+  );
+  // Leaving the initializer out does not bring back an unbounded default.
+  const bare = variant(s, 'bare.json', (j) => {
+    const d = layersOf(j)[2]!.config;
+    d.units = 1_000_000_000;
+    delete d.kernel_initializer;
+    delete d.bias_initializer;
+  });
+  await refused(bare, /need more weights than the model declares/);
+  const nan = variant(s, 'nan.json', (j) => {
+    layersOf(j)[0]!.config.filters = 1.5;
+  });
+  await refused(nan, /not a loadable TensorFlow\.js Layers model/, InputFileError, () =>
+    loadTfjsModel(nan),
+  );
+});
+
+test('a model loaded through the bounded topology saves its own initializers again', async (t) => {
+  const s = await saved(t);
+  const m = await loadTfjsModel(s.path);
+  const again = join(s.dir, 'again', 'model.json');
+  await m.save(fileIO(again));
+  const layers = layersOf(JSON.parse(readFileSync(again, 'utf8')) as ModelJson);
+  const orig = layersOf(JSON.parse(readFileSync(s.path, 'utf8')) as ModelJson);
+  assert.deepEqual(
+    layers.map((l) => [l.config.kernel_initializer, l.config.bias_initializer]),
+    orig.map((l) => [l.config.kernel_initializer, l.config.bias_initializer]),
+  );
+  assert.deepEqual(values(m), values(s.model));
+});
