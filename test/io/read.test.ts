@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { symlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -9,6 +9,7 @@ import {
   gunzipBounded,
   gunzipPrefix,
   gunzipStream,
+  jsonDepth,
   readBounded,
   readJsonBounded,
   readTextBounded,
@@ -106,4 +107,18 @@ test('gunzipStream hands out chunks, stops early, and checks the trailer of a wh
     () => gunzipStream(gz.subarray(0, gz.length - 20), 'd.gz', 'data', () => true),
     InputFileError,
   );
+});
+
+test('JSON nested deeper than the limit is refused before it is walked', (t) => {
+  const dir = tempDir(t);
+  const deep = join(dir, 'deep.json');
+  writeFileSync(deep, '['.repeat(5000) + ']'.repeat(5000));
+  assert.throws(
+    () => readJsonBounded(deep, { what: 'model', maxBytes: 1e6 }),
+    /nests arrays and objects more than 100 deep/,
+  );
+  const ok = join(dir, 'ok.json');
+  writeFileSync(ok, JSON.stringify({ a: '[[[[[[', b: [[[1]]], c: '\\"{' }));
+  assert.equal(jsonDepth(readFileSync(ok, 'utf8')), 3);
+  assert.deepEqual((readJsonBounded(ok, opts) as { b: unknown }).b, [[[1]]]);
 });
