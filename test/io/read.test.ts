@@ -119,6 +119,6 @@ test('JSON nested deeper than the limit is refused before it is walked', (t) => 
   );
   const ok = join(dir, 'ok.json');
   writeFileSync(ok, JSON.stringify({ a: '[[[[[[', b: [[[1]]], c: '\\"{' }));
-  assert.equal(jsonDepth(readFileSync(ok, 'utf8')), 3);
+  assert.equal(jsonDepth(readFileSync(ok, 'utf8')), 4);
   assert.deepEqual((readJsonBounded(ok, opts) as { b: unknown }).b, [[[1]]]);
 });
