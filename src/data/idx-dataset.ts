@@ -173,8 +173,8 @@ function grow(buf: Uint8Array, need: number, max: number): Uint8Array {
 /** The records `limit` keeps, from a file read whole (kept === count) or already kept. */
 function keep(a: IdxRecords, limit: number | undefined): Uint8Array {
   const count = a.dims[0];
+  if (a.kept === keptCount(count, limit)) return a.data;
   const idx = evenIndices(count, limit);
-  if (a.kept === idx.length) return a.data;
   const rec = a.data.length / count;
   const out = new Uint8Array(idx.length * rec);
   for (let i = 0; i < idx.length; i++)

@@ -139,7 +139,8 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {
@@ -147,6 +148,16 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
     } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return max;
+}
+
+/** `s` on one line: control characters (the parser quotes the input) shown as escapes. */
+function printable(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 || c === 0x7f ? `\\x${c.toString(16).padStart(2, '0')}` : ch;
+  }
+  return out;
 }
 
 /** A bounded file parsed as JSON; a syntax error or nesting deeper than MAX_JSON_DEPTH names the file. */
@@ -161,7 +172,7 @@ export function readJsonBounded(path: string, opts: ReadOptions): unknown {
     return JSON.parse(text) as unknown;
   } catch (e) {
     throw new InputFileError(
-      `${opts.what} ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)})`,
+      `${opts.what} ${path} is not valid JSON (${printable(e instanceof Error ? e.message : String(e))})`,
     );
   }
 }

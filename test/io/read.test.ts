@@ -122,3 +122,15 @@ test('JSON nested deeper than the limit is refused before it is walked', (t) => 
   assert.equal(jsonDepth(readFileSync(ok, 'utf8')), 4);
   assert.deepEqual((readJsonBounded(ok, opts) as { b: unknown }).b, [[[1]]]);
 });
+
+test('a JSON syntax error is one printable line, whatever bytes the file holds', (t) => {
+  const f = join(tempDir(t), 'x.json');
+  writeFileSync(f, Buffer.from('{"a":\n\x00\x7f 1}'));
+  assert.throws(
+    () => readJsonBounded(f, opts),
+    (e: unknown) =>
+      e instanceof InputFileError &&
+      /is not valid JSON/.test(e.message) &&
+      [...e.message].every((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f),
+  );
+});
