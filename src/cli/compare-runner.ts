@@ -26,6 +26,8 @@ export interface CompareRun {
 
 export interface CompareOptions {
   readonly spec: ModelSpec;
+  /** Starting weights by parameter name (an imported model's); the rest seeded. */
+  readonly initialValues?: ReadonlyMap<string, Float32Array>;
   readonly dataset: Dataset;
   readonly batch: number;
   readonly steps: number;
@@ -116,6 +118,7 @@ async function runOne(
   try {
     const summary = await train({
       model: o.spec,
+      initialValues: o.initialValues,
       dataset: o.dataset,
       batch: o.batch,
       steps: o.steps,

@@ -44,7 +44,9 @@ export async function runModel(
   save: (r: ModelResult) => void,
 ): Promise<ModelRun> {
   const log = o.log ?? (() => {});
-  const spec = getModel(name, { inputShape: dataset.shape, numClasses: dataset.numClasses });
+  const spec =
+    o.imported?.spec ??
+    getModel(name, { inputShape: dataset.shape, numClasses: dataset.numClasses });
   const mapDir = join(o.out, 'maps', safeName(name));
   const ckptPath = join(o.out, 'checkpoints', `${safeName(name)}.ckpt`);
   const now = () => performance.now();
@@ -56,6 +58,7 @@ export async function runModel(
     });
     const exec = Executor.create(spec, {
       seed: o.seed,
+      initialValues: o.imported?.initialValues,
       store: rec.wrap(new KeepStore()),
       observer: rec.observer,
     });

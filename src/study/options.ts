@@ -4,6 +4,16 @@ import type { BackendName } from '../nn/backend.js';
 import type { LrScheduleName } from '../train/lr-schedule.js';
 import { listModels } from '../nn/zoo/index.js';
 import type { StudyResults } from './results.js';
+import type { ModelSpec } from '../nn/spec.js';
+import type { Preprocessing } from '../data/preprocess.js';
+
+/** An imported model to study over fine-tuning instead of zoo networks. */
+export interface StudyImport {
+  /** The model.json path (results' `requested`). */
+  readonly path: string;
+  readonly spec: ModelSpec;
+  readonly initialValues: ReadonlyMap<string, Float32Array>;
+}
 
 export interface StudyProgress {
   update(done: number, info?: string): void;
@@ -11,8 +21,12 @@ export interface StudyProgress {
 }
 
 export interface StudyOptions {
-  /** Network names; each maps to its -small variant (alexnet -> alexnet-small). */
+  /** Network names; each maps to its -small variant (alexnet -> alexnet-small). Ignored with `imported`. */
   readonly models: readonly string[];
+  /** Study this imported model over fine-tuning instead of `models`. */
+  readonly imported?: StudyImport;
+  /** How images become inputs (default: per-channel mean/std, half-pixel resize, after resizing). */
+  readonly preprocessing?: Preprocessing;
   /** Dataset spec (see DATASET_SPEC_HELP). */
   readonly dataset: string;
   /** Steps per network... */

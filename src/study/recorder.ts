@@ -4,8 +4,9 @@
  * NHWC) for the activations, and a wrapper around the saved-tensor store for
  * the dropout keep masks, which are not layer outputs. At a recorded step
  * each distinct saved buffer (the model plan's buffers: a ReLU output that is also
- * the next convolution's input X is one tensor) and every ReLU output is read
- * back once and measured; other steps cost a boolean test per layer.
+ * the next convolution's input X is one tensor) and every ReLU output (and
+ * every ReLU-like activation's: relu6, a capped ReLU) is read back once and
+ * measured; other steps cost a boolean test per layer.
  *
  * The loss layer's own output is not recorded: its backward runs first and
  * it is never offloaded (docs/SIMULATOR.md), and it is not an activation.
@@ -15,6 +16,7 @@ import type { Tensor } from '@tensorflow/tfjs';
 import type { ModelAnalysis } from '../nn/shapes.js';
 import { ModelPlan } from '../plan/index.js';
 import type { LayerSpec } from '../nn/spec.js';
+import { makesZeros } from '../nn/layers/activation-fns.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from '../nn/store.js';
 import type { TensorMeasurement } from './aggregate.js';
 import { isDrawable, type MapImage } from './maps.js';
@@ -32,6 +34,19 @@ export interface RecordTarget {
   /** Per sample, [C, H, W] or [C]. */
   readonly shape: readonly number[];
   readonly savedFor: readonly string[];
+}
+
+/** The kind a tensor is reported under: an activation layer's function (relu6, sigmoid...), else the layer kind. */
+export function kindLabel(spec: LayerSpec): string {
+  return spec.kind === 'activation' || spec.kind === 'activation_x' ? spec.fn : spec.kind;
+}
+
+/** A ReLU or an activation that, like it, outputs exact zeros (relu6, a ReLU with a cap or threshold). */
+function reluLike(spec: LayerSpec): boolean {
+  return (
+    spec.kind === 'relu' ||
+    ((spec.kind === 'activation' || spec.kind === 'activation_x') && makesZeros(spec))
+  );
 }
 
 /** The tensors of a model the study records, in network order. */
@@ -52,7 +67,7 @@ export function recordTargets(analysis: ModelAnalysis): RecordTarget[] {
       key: `${s.ownerName}:${role}`,
       layer: s.ownerName,
       layerIndex: s.owner,
-      kind: a.spec.kind,
+      kind: kindLabel(a.spec),
       role,
       shape: role === 'mask' ? a.inputShapes[0] : a.outputShape,
       savedFor: s.savedBy
@@ -61,12 +76,12 @@ export function recordTargets(analysis: ModelAnalysis): RecordTarget[] {
     });
   }
   for (const a of analysis.layers) {
-    if (a.spec.kind !== 'relu') continue;
+    if (!reluLike(a.spec)) continue;
     add({
       key: `${a.spec.name}:output`,
       layer: a.spec.name,
       layerIndex: a.index,
-      kind: 'relu',
+      kind: kindLabel(a.spec),
       role: 'output',
       shape: a.outputShape,
       savedFor: [],

@@ -89,14 +89,30 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
   if ((o.steps === undefined) === (o.epochs === undefined)) {
     throw new InvalidArgumentError('give --steps or --epochs (exactly one)');
   }
-  if (o.models.length === 0) throw new InvalidArgumentError('--models names no network');
-  const names = [...new Set(o.models.map(smallVariant))];
-  const requestedOf = new Map(o.models.map((m) => [smallVariant(m), m.trim().toLowerCase()]));
+  if (o.imported === undefined && o.models.length === 0) {
+    throw new InvalidArgumentError('--models names no network');
+  }
+  const names =
+    o.imported !== undefined ? [o.imported.spec.name] : [...new Set(o.models.map(smallVariant))];
+  const requestedOf =
+    o.imported !== undefined
+      ? new Map([[o.imported.spec.name, o.imported.path]])
+      : new Map(o.models.map((m) => [smallVariant(m), m.trim().toLowerCase()]));
   const log = o.log ?? (() => {});
 
   const source = parseDatasetSpec(o.dataset);
   log(`loading ${source.spec}`);
-  const raw = loadRawDataset(source, { limit: o.limit });
+  const importedShape = o.imported?.spec.layers[0];
+  const raw = loadRawDataset(source, {
+    limit: o.limit,
+    target: importedShape?.kind === 'input' ? importedShape.shape : undefined,
+  });
+  if (o.imported !== undefined && raw.numClasses > o.imported.spec.numClasses) {
+    throw new InvalidArgumentError(
+      `${o.imported.path}: the model has ${o.imported.spec.numClasses} classes and the dataset ${raw.numClasses}; ` +
+        `pass --classes ${raw.numClasses} to replace its head`,
+    );
+  }
   if (raw.train.count < o.batch) {
     throw new InvalidArgumentError(
       `batch ${o.batch} is larger than the ${raw.train.count} training images; use a smaller --batch`,
@@ -174,11 +190,14 @@ export async function runStudy(o: StudyOptions): Promise<StudyOutcome> {
         interrupted = true;
         break;
       }
-      const choice = chooseInputShape(name, raw.shape, raw.numClasses);
-      const key = choice.shape.join('x');
+      const shape =
+        importedShape?.kind === 'input'
+          ? importedShape.shape
+          : chooseInputShape(name, raw.shape, raw.numClasses).shape;
+      const key = shape.join('x');
       let dataset = prepared.get(key);
       if (!dataset) {
-        dataset = prepareDataset(raw, { shape: choice.shape });
+        dataset = prepareDataset(raw, { shape, preprocessing: o.preprocessing });
         prepared.set(key, dataset);
       }
       log(

@@ -3,8 +3,13 @@
  * measurements on a pretrained TensorFlow.js Layers model at inference, with
  * no training. The model is loaded through our file IO handler; every
  * layer's output is read back for batches of the folder's images (PNG or
- * JPEG, resized to the model's input, pixels scaled to --input-range), and
- * each batch counts as one recorded step.
+ * JPEG, fitted to the model's input and scaled as --input-range, --resize
+ * and --scale say), and each batch counts as one recorded step.
+ *
+ * The model is named after its file (modelFileName), not Keras' internal
+ * name. When cdma can import it, each tensor's `savedFor` lists the layers
+ * that would keep it for their backward pass if the model were trained (all
+ * layers trainable), so the report can average what vDNN would offload.
  */
 import * as tf from '@tensorflow/tfjs';
 import { rmSync } from 'node:fs';
@@ -16,7 +21,10 @@ import { readBounded } from '../io/read.js';
 import { prepareOutputDir, writeOutput } from '../io/write.js';
 import { decodeImage } from '../data/image-decode.js';
 import { readImageHeader } from '../data/image-header.js';
-import { resizeBilinear } from '../data/fit.js';
+import { preprocessDataset, type Preprocessing } from '../data/preprocess.js';
+import { importLayersModel } from '../tfjs/import.js';
+import { modelFileName } from '../tfjs/load.js';
+import { ModelPlan } from '../plan/index.js';
 import { initBackend, type BackendName } from '../nn/backend.js';
 import { RLE_DEFAULTS } from '../codec/rle.js';
 import { ModelAccumulator, type TensorMeasurement } from './aggregate.js';
@@ -38,8 +46,8 @@ export interface TfjsStudyOptions {
   readonly batch: number;
   /** Use at most this many images (sorted by name). */
   readonly maxImages: number;
-  /** Pixel values 0..255 are mapped linearly to [lo, hi]. */
-  readonly inputRange: readonly [number, number];
+  /** Input range (a linear lo,hi; mean-std needs a training split and is refused), resize mode, scaling order. */
+  readonly preprocessing: Preprocessing;
   readonly backend: BackendName;
   readonly out: string;
   readonly zlibLevel: number;
@@ -63,6 +71,8 @@ interface Target {
   readonly kind: string;
   readonly shape: number[];
   readonly output: tf.SymbolicTensor;
+  /** The layers that would save it for backward in training ("layer:input" / "layer:output"). */
+  savedFor: string[];
 }
 
 /** A name from model.json as one file name: no separators, no leading dot. */
@@ -104,12 +114,44 @@ function targetsOf(model: tf.LayersModel): { targets: Target[]; skipped: string[
       kind: `${layer.getClassName()}${act}`,
       shape: perSample,
       output: out,
+      savedFor: [],
     });
   }
   return { targets, skipped };
 }
 
-/** Decodes, resizes and scales the images: [count, h, w, c] float32. */
+/**
+ * Fills each target's savedFor from the model's plan as cdma would train it
+ * (every layer trainable); leaves them empty when cdma cannot import the model.
+ */
+function fillSavedFor(model: tf.LayersModel, targets: Target[]): string | null {
+  let plan: ModelPlan;
+  let outputs: ReadonlyMap<string, string>;
+  try {
+    const imp = importLayersModel(model, { freezeTo: 'none' });
+    plan = ModelPlan.of(imp.spec);
+    outputs = imp.outputs;
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const byName = new Map<string, (typeof plan.buffers)[number]>();
+  for (const b of plan.buffers) {
+    if (b.kind === 'activation') for (const n of b.names) byName.set(n, b);
+  }
+  const layers = plan.spec.layers;
+  for (const t of targets) {
+    const specName = outputs.get(t.name);
+    const b = specName === undefined ? undefined : byName.get(specName);
+    if (!b) continue;
+    t.savedFor = b.savers.map((i) => {
+      const by = layers[i].name;
+      return `${by}:${by === b.ownerName ? 'output' : 'input'}`;
+    });
+  }
+  return null;
+}
+
+/** Decodes, fits and scales the images: [count, h, w, c] float32. */
 function loadImages(
   o: TfjsStudyOptions,
   h: number,
@@ -124,21 +166,19 @@ function loadImages(
     throw new InputFileError(`--images: ${o.imagesDir} holds no .png, .jpg or .jpeg file`);
   const size = h * w * c;
   const data = new Float32Array(files.length * size);
-  const [lo, hi] = o.inputRange;
   files.forEach((f, i) => {
     const path = join(o.imagesDir, f);
     const bytes = readBounded(path, { what: 'image', maxBytes: FILE_LIMITS.image });
     const header = readImageHeader(bytes, path);
     const img = decodeImage(bytes, header, c, path);
-    const fitted = resizeBilinear(
-      { count: 1, pixels: img.pixels, labels: new Uint8Array(1) },
-      c,
-      img.height,
-      img.width,
-      h,
-      w,
+    const split = { count: 1, pixels: img.pixels, labels: new Uint8Array(1) };
+    const one = preprocessDataset(
+      { name: f, shape: [c, img.height, img.width], numClasses: 1, train: split, test: split },
+      [c, h, w],
+      o.preprocessing,
+      'resize',
     );
-    for (let k = 0; k < size; k++) data[i * size + k] = lo + ((hi - lo) * fitted.pixels[k]) / 255;
+    data.set(one.train.images, i * size);
   });
   return { data, count: files.length };
 }
@@ -147,7 +187,13 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
   const log = o.log ?? (() => {});
   if (!(Number.isSafeInteger(o.batch) && o.batch >= 1))
     throw new InvalidArgumentError(`--batch must be a positive integer, got ${o.batch}`);
-  const [lo, hi] = o.inputRange;
+  const range = o.preprocessing.range;
+  if (range === 'mean-std') {
+    throw new InvalidArgumentError(
+      '--input-range mean-std needs a training split; at inference give lo,hi (e.g. 0,1 or -1,1)',
+    );
+  }
+  const [lo, hi] = range;
   if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo === hi) {
     throw new InvalidArgumentError(`--input-range must be two different numbers, got ${lo},${hi}`);
   }
@@ -173,6 +219,9 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
     throw new InvalidArgumentError(`${o.modelPath}: no layer has an output the study can measure`);
   if (skipped.length > 0)
     log(`not measured (output is not [batch, C] or [batch, H, W, C]): ${skipped.join(', ')}`);
+  const noPlan = fillSavedFor(model, targets);
+  if (noPlan !== null)
+    log(`no saved-for-backward information (cdma cannot import the model: ${noPlan})`);
   const probe = tf.model({ inputs: model.inputs, outputs: targets.map((t) => t.output) });
   const images = loadImages(o, h, w, c);
   const batches = Math.ceil(images.count / o.batch);
@@ -180,7 +229,7 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
     `${targets.length} layers, ${images.count} images of ${h}x${w}x${c} in ${batches} batches of up to ${o.batch}`,
   );
 
-  const name = model.name || basename(o.modelPath, '.json');
+  const name = modelFileName(o.modelPath);
   const mapDir = join(o.out, 'maps', safeFileName(name));
   rmSync(mapDir, { recursive: true, force: true });
   prepareOutputDir(mapDir, 'map folder');
@@ -231,7 +280,7 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
         kind: targets[i].kind,
         role: 'output',
         shape: targets[i].shape,
-        savedFor: [],
+        savedFor: targets[i].savedFor,
         ...r.measurement,
       }));
       acc.addStep({ step: b, loss: null, accuracy: null, tensors });

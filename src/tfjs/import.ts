@@ -94,6 +94,8 @@ export interface ImportedModel {
   readonly head?: { readonly layer: string; readonly units: number; readonly replaced: boolean };
   /** Keras layers whose weights stay fixed. */
   readonly frozen: readonly string[];
+  /** Per Keras layer (nested models' included), the spec layer whose output is its output. */
+  readonly outputs: ReadonlyMap<string, string>;
   /** Per-example input shape [C, H, W]. */
   readonly inputShape: readonly [number, number, number];
 }
@@ -260,6 +262,8 @@ class Importer {
   readonly made = new Map<string, string[]>();
   readonly trainable = new Map<string, boolean>();
   readonly shapes = new Map<string, readonly number[]>();
+  /** Keras layer -> the spec layer whose output is its output. */
+  readonly outputOf = new Map<string, string>();
   /** Spec name of each symbolic tensor (by id) in each nested-model context. */
   private readonly seen = new Map<string, string>();
   private readonly converted = new Set<KLayer>();
@@ -341,6 +345,7 @@ class Importer {
     } else {
       out = this.convert(l, ins);
     }
+    this.outputOf.set(l.name, out);
     this.seen.set(key, out);
     return out;
   }
@@ -815,6 +820,7 @@ export function importLayersModel(
     outputActivation,
     head: headOut,
     frozen: [...frozenK],
+    outputs: new Map([[inLayer.name, first], ...imp.outputOf]),
     inputShape: input.shape,
   };
 }

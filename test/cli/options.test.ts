@@ -151,7 +151,7 @@ test('study: options of the other mode, or beside --report-only, are refused', a
   await fails([...inference, '--fresh'], /^cdma: --fresh applies to training mode/);
   for (const [flag, value] of [
     ['--max-images', '8'],
-    ['--input-range', '-1,1'],
+    ['--random-init', '1'],
   ]) {
     await fails(
       [...study, flag, value],

@@ -139,7 +139,7 @@ test('bad study options fail with one line and a non-zero exit', async (t) => {
   for (const [args, message] of [
     [['--models', 'lenet'], /cdma: unknown network 'lenet' for --models; use some of: alexnet/],
     [['--steps', '3', '--epochs', '1'], /cdma: give --steps or --epochs, not both/],
-    [['--tfjs-model', 'm.json'], /cdma: --tfjs-model and --images go together/],
+    [['--tfjs-model', 'm.json'], /cdma: tfjs model m\.json does not exist/],
     [['--every', '0'], /cdma: --every must be an integer from 1 to 10000000, got '0'/],
     [['--report-only'], /cdma: .*results\.json does not exist/],
   ] as const) {

@@ -34,7 +34,7 @@ function opts(root: string): TfjsStudyOptions {
     imagesDir: join(root, 'images'),
     batch: 2,
     maxImages: 100,
-    inputRange: [0, 1],
+    preprocessing: { range: [0, 1], resize: 'half-pixel', scale: 'after-resize' },
     backend: 'cpu',
     out: join(root, 'out'),
     zlibLevel: 6,
@@ -79,7 +79,11 @@ test('a saved Layers model is measured layer by layer on a folder of images', as
   assert.equal(r.config.mode, 'inference');
   assert.equal(r.config.steps, 3); // 5 images in batches of 2
   const m = r.models[0];
-  assert.equal(m.model, 'tinynet');
+  // Named after its file (the folder of model.json), not the model's internal name.
+  assert.equal(m.model, 'model');
+  // What training would keep for backward: the conv's ReLU output is the pooling's input X.
+  assert.deepEqual(m.layers[0].savedFor, ['conv/relu:output', 'pool:input']);
+  assert.deepEqual(m.layers[3].savedFor, []);
   assert.deepEqual(
     m.layers.map((l) => [l.layer, l.kind, l.shape.join('x')]),
     [
@@ -211,10 +215,11 @@ test('outputs stay inside --out whatever the model is called, and a bad --out is
   writeFileSync(join(root, 'out', 'keep.txt'), "not the study's");
   const r = await runTfjsStudy({ ...opts(root), randomInit: 1 });
   assert.ok(existsSync(join(root, 'out', 'keep.txt')));
-  assert.deepEqual(readdirSync(join(root, 'out', 'maps')), ['_..']);
+  // The model calls itself '..'; the study names it after its file's folder.
+  assert.deepEqual(readdirSync(join(root, 'out', 'maps')), ['model']);
   assert.ok(r.results.models[0].maps.length > 0);
   for (const map of r.results.models[0].maps) {
-    assert.ok(map.file.startsWith('maps/_../'));
+    assert.ok(map.file.startsWith('maps/model/'));
     assert.ok(existsSync(join(root, 'out', map.file)));
   }
   assert.deepEqual(readResults(join(root, 'out', 'results.json')), r.results);

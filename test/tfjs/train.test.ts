@@ -17,7 +17,7 @@ import { train } from '../../src/train/trainer.js';
 import { Adam } from '../../src/train/adam.js';
 import { loadDataset } from '../../src/data/prepare.js';
 import type { Param } from '../../src/nn/param.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, runCliProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 before(() => initBackend('wasm'));
@@ -224,6 +224,41 @@ describe('cdma train --tfjs-model', () => {
     assert.match(
       r.err,
       /the model has 5 classes and the dataset 10; pass --classes 10 to replace its head/,
+    );
+  });
+});
+
+describe('cdma compare --tfjs-model', () => {
+  test('oracle, vDNN and cDMA end with the same weights', async (t) => {
+    const model = await tinyModel(tempDir(t, 'tfjs-compare'));
+    const r = await runCliProcess([
+      'compare',
+      '--tfjs-model',
+      model,
+      '--freeze-to',
+      'c1',
+      '--batch',
+      '8',
+      '--steps',
+      '2',
+      '--test-limit',
+      '8',
+      '--link',
+      'unlimited',
+      '--json',
+      '--quiet',
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const json = JSON.parse(r.out) as {
+      model: string;
+      weightsMatch: boolean;
+      runs: { name: string }[];
+    };
+    assert.equal(json.model, 'tiny');
+    assert.equal(json.weightsMatch, true);
+    assert.deepEqual(
+      json.runs.map((x) => x.name),
+      ['oracle', 'vDNN', 'cDMA'],
     );
   });
 });

@@ -26,6 +26,16 @@ import {
 import { formatBandwidth, LINK_CHOICES } from '../../memory/link.js';
 import { CODEC_IDS, parseCodecOption, parseMemoryOptions } from '../../memory/options.js';
 import { formatBytes } from '../../io/sizes.js';
+import { loadImportedModel } from '../../tfjs/load.js';
+import type { ImportedModel } from '../../tfjs/import.js';
+import {
+  addPreprocessingOptions,
+  addTfjsModelOptions,
+  parsePreprocessing,
+  parseTfjsOptions,
+  type TfjsCliOptions,
+} from '../tfjs-options.js';
+import { refuseGiven } from './option-rules.js';
 import { parseInteger, parseNumber } from '../../io/numbers.js';
 import {
   DEFAULT_LR,
@@ -38,8 +48,8 @@ import {
 /** The codecs a cDMA run can use: every one but none (vDNN). */
 const COMPRESSING = CODEC_IDS.filter((c) => c !== 'none');
 
-interface CompareCliOptions {
-  model: string;
+interface CompareCliOptions extends TfjsCliOptions {
+  model?: string;
   dataset: string;
   batch: string;
   steps: string;
@@ -165,7 +175,20 @@ export function parseCodecList(text: string): CodecChoice[] {
 }
 
 /** The options as numbers, every one checked, before anything is loaded. */
-function parseOptions(o: CompareCliOptions) {
+function parseOptions(o: CompareCliOptions, cmd: Command) {
+  if ((o.model === undefined) === (o.tfjsModel === undefined)) {
+    throw new InvalidArgumentError(
+      'give --model NAME (a zoo network) or --tfjs-model PATH (an imported model), exactly one',
+    );
+  }
+  const tfjs = parseTfjsOptions(o, cmd);
+  if (tfjs !== undefined) {
+    refuseGiven(
+      cmd,
+      ['input'],
+      "has no effect with --tfjs-model: an imported model's input shape is its own",
+    );
+  }
   const batch = parseInteger('--batch', o.batch, R.batch);
   const steps = parseInteger('--steps', o.steps, R.steps);
   const limit = o.limit === undefined ? batch * steps : parseInteger('--limit', o.limit, R.images);
@@ -193,6 +216,8 @@ function parseOptions(o: CompareCliOptions) {
     testLimit: parseInteger('--test-limit', o.testLimit, R.images),
     requested: o.input === undefined ? undefined : shape(o.input),
     source: parseDatasetSpec(o.dataset),
+    tfjs,
+    preprocessing: parsePreprocessing(o, tfjs !== undefined),
   };
 }
 
@@ -209,18 +234,50 @@ function notLossless(result: CompareResult): CdmaError | undefined {
   );
 }
 
-async function run(o: CompareCliOptions): Promise<void> {
-  const { batch, steps, limit, seed, lr, backend, codecs, testLimit, requested, source } =
-    parseOptions(o);
+async function run(o: CompareCliOptions, cmd: Command): Promise<void> {
+  const {
+    batch,
+    steps,
+    limit,
+    seed,
+    lr,
+    backend,
+    codecs,
+    testLimit,
+    requested,
+    source,
+    tfjs,
+    preprocessing,
+  } = parseOptions(o, cmd);
   const say = (line: string) => {
     if (!o.quiet) process.stderr.write(`${line}\n`);
   };
-  getModel(o.model); // unknown names fail here, listing the zoo
+  let imported: ImportedModel | undefined;
+  if (tfjs !== undefined) {
+    await initBackend(backend);
+    imported = await loadImportedModel(tfjs.path, {
+      freezeTo: tfjs.freezeTo,
+      classes: tfjs.classes,
+    });
+  } else {
+    getModel(o.model as string); // unknown names fail here, listing the zoo
+  }
   say(`loading ${source.spec}`);
-  const raw = loadRawDataset(source, { limit, testLimit, target: requested, fit: o.fit });
-  const choice = chooseInputShape(o.model, raw.shape, raw.numClasses, requested);
-  const dataset = prepareDataset(raw, { shape: choice.shape, fit: o.fit });
-  const spec = getModel(o.model, { inputShape: dataset.shape, numClasses: dataset.numClasses });
+  const target = imported?.inputShape ?? requested;
+  const raw = loadRawDataset(source, { limit, testLimit, target, fit: o.fit });
+  const inputShape =
+    imported?.inputShape ??
+    chooseInputShape(o.model as string, raw.shape, raw.numClasses, requested).shape;
+  if (imported !== undefined && raw.numClasses > imported.spec.numClasses) {
+    throw new InvalidArgumentError(
+      `${tfjs?.path}: the model has ${imported.spec.numClasses} classes and the dataset ${raw.numClasses}; ` +
+        `pass --classes ${raw.numClasses} to replace its head`,
+    );
+  }
+  const dataset = prepareDataset(raw, { shape: inputShape, fit: o.fit, preprocessing });
+  const spec =
+    imported?.spec ??
+    getModel(o.model as string, { inputShape: dataset.shape, numClasses: dataset.numClasses });
 
   await initBackend(backend);
   const rate =
@@ -248,6 +305,7 @@ async function run(o: CompareCliOptions): Promise<void> {
   );
   const result = await runComparison({
     spec,
+    initialValues: imported?.initialValues,
     dataset,
     batch,
     steps,
@@ -293,7 +351,7 @@ async function run(o: CompareCliOptions): Promise<void> {
 }
 
 export function registerCompare(program: Command): void {
-  program
+  const cmd = program
     .command('compare')
     .summary(
       "oracle vs vDNN vs cDMA on the same model, data and seed (the paper's main comparison)",
@@ -304,7 +362,7 @@ export function registerCompare(program: Command): void {
         'performance normalised to the oracle, peak device bytes, bytes over the link, compression ratio and density, ' +
         'and checks that every run ends with bit-identical weights.',
     )
-    .requiredOption('--model <name>', 'zoo network, e.g. vgg16-small (see `cdma models`)')
+    .option('--model <name>', 'zoo network, e.g. vgg16-small (see `cdma models`)')
     .option('--dataset <spec>', `dataset: ${DATASET_SPEC_HELP}`, 'mnist')
     .option('--batch <n>', `images per training step, 1 to ${MAX_BATCH}`, '32')
     .option(
@@ -366,6 +424,7 @@ export function registerCompare(program: Command): void {
       'print the results as JSON (with per-step times and per-layer statistics) instead of a table; ' +
         'its "status" is "ok", or "failed" with the error when a run\'s weights differ from the oracle\'s',
     )
-    .option('--quiet', 'no progress on stderr')
-    .action(run);
+    .option('--quiet', 'no progress on stderr');
+  addTfjsModelOptions(cmd);
+  addPreprocessingOptions(cmd).action(run);
 }

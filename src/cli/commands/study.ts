@@ -29,6 +29,9 @@ import {
   TRAINING_RANGES as R,
 } from '../defaults.js';
 import { checkWarmup, given, refuseGiven } from './option-rules.js';
+import { parsePreprocessing, parseTfjsOptions, MAX_CLASSES } from '../tfjs-options.js';
+import { loadImportedModel } from '../../tfjs/load.js';
+import { initBackend } from '../../nn/backend.js';
 
 export const PAPER_MODELS = 'alexnet,overfeat,nin,vgg16,squeezenet,googlenet';
 
@@ -50,10 +53,14 @@ interface StudyCliOptions {
   out: string;
   fresh?: boolean;
   tfjsModel?: string;
+  freezeTo?: string;
+  classes?: string;
   images?: string;
   randomInit?: string;
   maxImages: string;
-  inputRange: string;
+  inputRange?: string;
+  resize: string;
+  scale: string;
   zlibLevel: string;
   zlibImages: string;
   maps: string;
@@ -62,22 +69,6 @@ interface StudyCliOptions {
   threads: boolean;
   reportOnly?: boolean;
   quiet?: boolean;
-}
-
-function range(text: string): [number, number] {
-  const parts = text.split(',').map((p) => {
-    try {
-      return parseNumber('--input-range', p);
-    } catch {
-      return NaN;
-    }
-  });
-  if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[0] === parts[1]) {
-    throw new InvalidArgumentError(
-      `--input-range must be LO,HI (two different numbers), got '${text}'`,
-    );
-  }
-  return [parts[0], parts[1]];
 }
 
 const reportPath = (dir: string) => join(dir, 'report.html');
@@ -106,7 +97,7 @@ const TRAINING_ONLY = [
 ] as const;
 
 /** Options of inference mode only. */
-const INFERENCE_ONLY = ['randomInit', 'maxImages', 'inputRange'] as const;
+const INFERENCE_ONLY = ['randomInit', 'maxImages'] as const;
 
 /** What --report-only reads besides itself. */
 const REPORT_ONLY_USES = new Set(['out', 'quiet', 'reportOnly']);
@@ -122,16 +113,25 @@ function checkModeOptions(o: StudyCliOptions, cmd: Command): void {
     );
     return;
   }
-  if (o.tfjsModel !== undefined || o.images !== undefined) {
-    if (o.tfjsModel === undefined || o.images === undefined) {
-      throw new InvalidArgumentError('--tfjs-model and --images go together: pass both');
+  if (o.images !== undefined) {
+    if (o.tfjsModel === undefined) {
+      throw new InvalidArgumentError(
+        '--images measures a model at inference: pass the model with --tfjs-model',
+      );
     }
     refuseGiven(
       cmd,
-      TRAINING_ONLY,
+      [...TRAINING_ONLY, 'freezeTo', 'classes'],
       'applies to training mode; it has no effect with --tfjs-model and --images (inference mode)',
     );
     return;
+  }
+  if (o.tfjsModel !== undefined) {
+    refuseGiven(
+      cmd,
+      ['models'],
+      'names zoo networks; with --tfjs-model (and no --images) the study fine-tunes the imported model',
+    );
   }
   refuseGiven(
     cmd,
@@ -229,7 +229,7 @@ async function run(o: StudyCliOptions, cmd: Command): Promise<void> {
       imagesDir: o.images,
       batch: parseInteger('--batch', o.batch ?? '16', R.batch),
       maxImages: parseInteger('--max-images', o.maxImages, R.images),
-      inputRange: range(o.inputRange),
+      preprocessing: parsePreprocessing(o, true),
       randomInit:
         o.randomInit === undefined
           ? undefined
@@ -243,8 +243,20 @@ async function run(o: StudyCliOptions, cmd: Command): Promise<void> {
     const warmup = parseInteger('--warmup', o.warmup, R.warmup);
     if (steps !== undefined && given(cmd, 'warmup')) checkWarmup(warmup, steps);
     const controller = new AbortController();
+    const tfjs = parseTfjsOptions(o, cmd);
+    let imported;
+    if (tfjs !== undefined) {
+      await initBackend(backend);
+      const m = await loadImportedModel(tfjs.path, {
+        freezeTo: tfjs.freezeTo,
+        classes: tfjs.classes,
+      });
+      imported = { path: tfjs.path, spec: m.spec, initialValues: m.initialValues };
+    }
     const options = {
       ...common,
+      imported,
+      preprocessing: parsePreprocessing(o, imported !== undefined),
       models: o.models
         .split(',')
         .map((m) => m.trim())
@@ -312,6 +324,8 @@ export function registerStudy(program: Command): void {
           '32x32 inputs that train on this machine (a CPU) in minutes; the ImageNet-size ones do not. ' +
           'Ctrl-C saves the state at the next step, writes the report and exits 130, printing the ' +
           'command that resumes the study from DIR.',
+        'Fine-tuning an imported model: --tfjs-model path/model.json (without --images) records the ' +
+          'same over training of that model on --dataset (with --freeze-to and --classes as in cdma train).',
         'Inference mode: --tfjs-model path/model.json --images DIR measures the activations of a ' +
           'pretrained TensorFlow.js Layers model on a folder of images, with the same per-layer table.',
         'Writes DIR/results.json (schema: docs/STUDY.md) and DIR/report.html (opens offline).',
@@ -359,7 +373,18 @@ export function registerStudy(program: Command): void {
     .option('--backend <name>', 'TensorFlow.js backend: wasm (fast) or cpu (reference)', 'wasm')
     .option('--limit <n>', 'use at most n training images')
     .option('--fresh', 'training mode: discard what --out holds instead of resuming it')
-    .option('--tfjs-model <path>', 'inference mode: a TensorFlow.js Layers model.json')
+    .option(
+      '--tfjs-model <path>',
+      'a TensorFlow.js Layers model.json: fine-tuned on --dataset, or measured at inference with --images',
+    )
+    .option(
+      '--freeze-to <layer>',
+      "with --tfjs-model, training: keep this layer's weights and those before it; 'none' trains all",
+    )
+    .option(
+      '--classes <n>',
+      `with --tfjs-model, training: replace the classifier head for n classes, 2 to ${MAX_CLASSES}`,
+    )
     .option('--images <dir>', 'inference mode: folder of PNG/JPEG images')
     .option(
       '--random-init <seed>',
@@ -369,9 +394,19 @@ export function registerStudy(program: Command): void {
     )
     .option('--max-images <n>', 'inference mode: use at most n images (by file name)', '256')
     .option(
-      '--input-range <lo,hi>',
-      'inference mode: pixel values 0..255 map linearly onto [lo, hi]',
-      '0,1',
+      '--input-range <range>',
+      'pixel scaling: lo,hi maps 0..255 linearly (e.g. 0,1 or -1,1); mean-std normalises per channel ' +
+        'with the training split (default: mean-std for zoo networks, 0,1 for --tfjs-model)',
+    )
+    .option(
+      '--resize <mode>',
+      'bilinear resizing: half-pixel (centres) or align-corners',
+      'half-pixel',
+    )
+    .option(
+      '--scale <when>',
+      'scale pixels after-resize (resize 8-bit pixels, rounded) or before-resize (resize the scaled floats)',
+      'after-resize',
     )
     .option('--zlib-level <l>', 'DEFLATE level of the zlib measurements (0-9)', '6')
     .option(
