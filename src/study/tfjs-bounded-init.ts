@@ -99,6 +99,15 @@ tf.serialization.registerClass(BudgetedZeros);
 let active: number | undefined;
 
 /**
+ * Ends the load boundTopology prepared: models built in code afterwards (in
+ * the same turn of the event loop, as tests and the exporter do) draw from no
+ * budget.
+ */
+export function endBoundedLoad(): void {
+  active = undefined;
+}
+
+/**
  * A copy of `topology` whose initializers allocate at most `maxElements`
  * weight elements in all, for the model.json at `path`. The topology's
  * nesting was bounded when it was read (readJsonBounded).

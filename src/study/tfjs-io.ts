@@ -26,7 +26,7 @@ import { formatBytes } from '../io/sizes.js';
 import { prepareOutputDir, writeOutput } from '../io/write.js';
 import { fillUniform, hashString, streamKey } from '../random.js';
 import { isSafeRelativePath } from './results.js';
-import { boundTopology } from './tfjs-bounded-init.js';
+import { boundTopology, endBoundedLoad } from './tfjs-bounded-init.js';
 
 /** Largest model.json read. */
 export const MAX_MODEL_JSON_BYTES = FILE_LIMITS.modelJson;
@@ -439,6 +439,8 @@ async function loadArtifacts(
     throw new InputFileError(
       `${path}: not a loadable TensorFlow.js Layers model (${(e as Error).message})`,
     );
+  } finally {
+    endBoundedLoad();
   }
 }
 
@@ -459,8 +461,10 @@ export async function loadTfjsModelFile(
   path: string,
   opts: TfjsLoadOptions = {},
 ): Promise<{ model: tf.LayersModel; topology: unknown }> {
+  const file = readModelFile(path);
+  endBoundedLoad(); // this read only wants the topology
   const model = await loadChecked(path, opts);
-  return { model, topology: readModelFile(path).topology };
+  return { model, topology: file.topology };
 }
 
 async function loadChecked(path: string, opts: TfjsLoadOptions): Promise<tf.LayersModel> {

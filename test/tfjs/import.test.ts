@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';
-import { fileIO, loadTfjsModelFile } from '../../src/study/tfjs-io.js';
+import { fileIO, loadTfjsModel, loadTfjsModelFile } from '../../src/study/tfjs-io.js';
 import { importLayersModel, rawConfigs, spatialDropout2d } from '../../src/tfjs/import.js';
 import { fillUniform, streamKey } from '../../src/random.js';
 import { readEmbeddedDigits } from '../../src/data/mnist-embedded.js';
@@ -285,6 +285,19 @@ describe('models built with tf.layers', () => {
     exec.dispose();
     loaded.dispose();
   });
+});
+
+test("a model built in code right after a load draws on no loaded model's weight budget", async (t) => {
+  const dir = tempDir(t, 'import');
+  const m = nested();
+  await m.save(fileIO(join(dir, 'm.json')));
+  const loaded = await loadTfjsModel(join(dir, 'm.json'));
+  // Same turn of the event loop: the exporter builds a new head like this.
+  const head = tf.layers.dense({ units: 7, name: 'head2' });
+  const out = head.apply(loaded.getLayer('head').input as tf.SymbolicTensor) as tf.SymbolicTensor;
+  const rebuilt = tf.model({ inputs: loaded.inputs, outputs: out });
+  assert.deepEqual(rebuilt.outputs[0].shape, [null, 7]);
+  loaded.dispose();
 });
 
 describe('errors', () => {

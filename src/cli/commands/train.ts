@@ -491,8 +491,8 @@ export function registerTrain(program: Command): void {
       'train a zoo network or an imported TensorFlow.js model, optionally under a memory budget',
     )
     .description(
-      'Train a zoo network (--model) or fine-tune a TensorFlow.js Layers model (--tfjs-model) on a dataset\n' +
-        'with SGD or Adam; shows progress on stderr and prints a summary: final training loss, test accuracy,\n' +
+      'Train a zoo network (--model) or fine-tune a TensorFlow.js Layers model (--tfjs-model) on a dataset ' +
+        'with SGD or Adam; shows progress on stderr and prints a summary: final training loss, test accuracy, ' +
         'images/s, peak device bytes and the SHA-256 of the weights.',
     )
     .option('--model <name>', 'zoo network, e.g. alexnet-small (see `cdma models`)')
