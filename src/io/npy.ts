@@ -43,6 +43,19 @@ export function npyItemBytes(dtype: NpyDType): number {
   return ITEM_BYTES[dtype];
 }
 
+/** A header string as messages show it: quoted, control and non-ASCII characters escaped, shortened. */
+function quoted(s: string): string {
+  const short = s.length > 40 ? `${s.slice(0, 40)}...` : s;
+  const escaped = short.replace(/[^\x20-\x7e]|['\\]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (c === "'" || c === '\\') return `\\${c}`;
+    return code < 0x100
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+  return `'${escaped}'`;
+}
+
 /** A literal of the header dict: string, boolean, tuple of integers (or a list, which we reject). */
 type Literal = string | boolean | number[] | { list: true };
 
@@ -132,9 +145,9 @@ class HeaderParser {
       const v = this.value();
       if (typeof v === 'object' && 'list' in v) {
         if (key === 'descr') throw this.fail('structured (record) dtypes are not supported');
-        throw this.fail(`header: unexpected list for '${key}'`);
+        throw this.fail(`header: unexpected list for ${quoted(key)}`);
       }
-      if (out.has(key)) throw this.fail(`header: key '${key}' repeats`);
+      if (out.has(key)) throw this.fail(`header: key ${quoted(key)} repeats`);
       out.set(key, v);
       if (this.peek() === ',') this.p++;
       else if (this.peek() !== '}')
@@ -148,10 +161,12 @@ class HeaderParser {
 }
 
 function describeDescr(descr: string): string {
-  if (descr.startsWith('>'))
+  if (/^>[a-z]\d{1,2}$/.test(descr))
     return `big-endian dtype '${descr}' is not supported; save the array little-endian (a.astype('<${descr.slice(1)}'))`;
-  if (descr.includes('O')) return `object arrays ('${descr}') are not supported`;
-  return `dtype '${descr}' is not supported; use float32 ('<f4'), float16 ('<f2') or uint16 ('<u2', bfloat16 bit patterns)`;
+  if (descr.startsWith('>'))
+    return `big-endian dtype ${quoted(descr)} is not supported; save the array little-endian`;
+  if (descr.includes('O')) return `object arrays (${quoted(descr)}) are not supported`;
+  return `dtype ${quoted(descr)} is not supported; use float32 ('<f4'), float16 ('<f2') or uint16 ('<u2', bfloat16 bit patterns)`;
 }
 
 /**
@@ -179,7 +194,7 @@ export function parseNpy(bytes: Uint8Array, name = '.npy input'): NpyArray {
   const dict = new HeaderParser(text, fail).dict();
   for (const key of dict.keys())
     if (key !== 'descr' && key !== 'fortran_order' && key !== 'shape')
-      throw fail(`header: unknown key '${key}'`);
+      throw fail(`header: unknown key ${quoted(key)}`);
   const descr = dict.get('descr');
   const fortran = dict.get('fortran_order');
   const shape = dict.get('shape');

@@ -3,7 +3,6 @@
  * activation maps as PNG data: URIs, no scripts, no network) built from the
  * results file and the map images next to it.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { escapeHtml, htmlPage, renderChart, type PageSection } from './charts.js';
@@ -23,6 +22,9 @@ import {
   type ModelResult,
   type StudyResults,
 } from '../study/results.js';
+import { CdmaError } from '../errors.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readBounded } from '../io/read.js';
 
 function table(head: string[], rows: string[][], cls = ''): string {
   const th = head.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
@@ -38,7 +40,8 @@ const perLayout = (t: { nchw: number; nhwc: number; chwn: number }): string =>
   LAYOUTS.map((l) => f2(t[l])).join(' / ');
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-const MAX_MAP_BYTES = 4 * 1024 * 1024;
+/** Largest width or height of a map image. */
+const MAX_MAP_SIDE = 1 << 16;
 /** Rough on-screen width of an activation map. */
 const MAP_DISPLAY_PX = 150;
 
@@ -49,19 +52,20 @@ export function mapImage(
 ): { uri: string; width: number; height: number } | null {
   if (!isSafeRelativePath(file)) return null;
   const path = join(dir, file);
+  let bytes: Buffer;
   try {
-    if (statSync(path).size > MAX_MAP_BYTES) return null;
-    const bytes = readFileSync(path);
-    // Signature, then the IHDR chunk: length, "IHDR", width and height (big-endian).
-    if (bytes.length < 24 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return null;
-    if (bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
-    const width = bytes.readUInt32BE(16);
-    const height = bytes.readUInt32BE(20);
-    if (width < 1 || height < 1 || width > 1 << 16 || height > 1 << 16) return null;
-    return { uri: `data:image/png;base64,${bytes.toString('base64')}`, width, height };
-  } catch {
-    return null;
+    bytes = readBounded(path, { what: 'activation map', maxBytes: FILE_LIMITS.reportImage });
+  } catch (e) {
+    if (e instanceof CdmaError) return null;
+    throw e;
   }
+  // Signature, then the IHDR chunk: length, "IHDR", width and height (big-endian).
+  if (bytes.length < 24 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return null;
+  if (bytes.toString('latin1', 12, 16) !== 'IHDR') return null;
+  const width = bytes.readUInt32BE(16);
+  const height = bytes.readUInt32BE(20);
+  if (width < 1 || height < 1 || width > MAX_MAP_SIDE || height > MAX_MAP_SIDE) return null;
+  return { uri: `data:image/png;base64,${bytes.toString('base64')}`, width, height };
 }
 
 async function chart(spec: TopLevelSpec): Promise<string> {

@@ -3,10 +3,12 @@
  * "Profile JSON"): efficiencies per layer kind, and/or whole forward and
  * backward times per layer measured at some batch size.
  */
-import { readFileSync } from 'node:fs';
 import { InputFileError } from '../errors.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readJsonBounded } from '../io/read.js';
 import type { LayerKind } from '../nn/spec.js';
 import { SAVED_FOR_BACKWARD } from '../nn/spec.js';
+import { fieldPath, shownName, shownValue } from './ratio-files.js';
 
 export interface LayerProfile {
   readonly forwardMs: number;
@@ -25,6 +27,13 @@ export interface Profile {
 
 const KINDS = Object.keys(SAVED_FOR_BACKWARD) as LayerKind[];
 
+/** Largest batch a profile may be measured at (cdma simulate --batch takes up to the same). */
+export const MAX_PROFILE_BATCH = 1 << 20;
+/** Longest measured layer time: one hour, in milliseconds. */
+export const MAX_LAYER_MS = 3.6e6;
+/** Compute efficiencies above 1 express fast algorithms (Winograd, FFT) against direct FLOPs. */
+export const MAX_COMPUTE_EFFICIENCY = 4;
+
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -42,18 +51,25 @@ export function parseProfile(
   const o = json as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     if (!['batch', 'efficiency', 'layers', 'gpu', 'model', 'note'].includes(k))
-      fail(k, 'unknown field');
+      fail(shownName(k), 'unknown field');
   }
   let batch: number | undefined;
   if (o.batch !== undefined) {
-    if (!(typeof o.batch === 'number' && Number.isSafeInteger(o.batch) && o.batch > 0)) {
-      fail('batch', 'expected a positive integer');
+    if (
+      !(typeof o.batch === 'number' && Number.isSafeInteger(o.batch)) ||
+      o.batch < 1 ||
+      o.batch > MAX_PROFILE_BATCH
+    ) {
+      fail(
+        'batch',
+        `expected a positive integer up to ${MAX_PROFILE_BATCH}, found ${shownValue(o.batch)}`,
+      );
     }
     batch = o.batch as number;
   }
   const frac = (v: unknown, path: string, max: number): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > max) {
-      fail(path, `expected a number in (0, ${max}]`);
+    if (typeof v !== 'number' || !(v > 0 && v <= max)) {
+      fail(path, `expected a number in (0, ${max}], found ${shownValue(v)}`);
     }
     return v as number;
   };
@@ -66,10 +82,10 @@ export function parseProfile(
       // Fast algorithms (Winograd, FFT) can exceed 1 in direct-convolution FLOPs.
       if (k === 'memory') memory = frac(v, 'efficiency.memory', 1);
       else if ((KINDS as string[]).includes(k))
-        compute[k as LayerKind] = frac(v, `efficiency.${k}`, 4);
+        compute[k as LayerKind] = frac(v, `efficiency.${k}`, MAX_COMPUTE_EFFICIENCY);
       else
         fail(
-          `efficiency.${k}`,
+          fieldPath('efficiency', k),
           `unknown layer kind (expected memory or one of ${KINDS.join(', ')})`,
         );
     }
@@ -82,12 +98,15 @@ export function parseProfile(
       fail('batch', 'required with layer times (the batch they were measured at)');
     }
     for (const [name, v] of Object.entries(o.layers as Record<string, unknown>)) {
-      const p = `layers.${name}`;
+      const p = fieldPath('layers', name);
       if (layerNames && !layerNames.has(name)) fail(p, 'no layer of that name in the model');
       if (!isObj(v)) fail(p, 'expected { "forwardMs": number, "backwardMs": number }');
       const ms = (x: unknown, q: string): number => {
-        if (typeof x !== 'number' || !Number.isFinite(x) || x < 0 || x > 3.6e6)
-          fail(q, 'expected milliseconds >= 0');
+        if (typeof x !== 'number' || !(x >= 0 && x <= MAX_LAYER_MS))
+          fail(
+            q,
+            `expected milliseconds from 0 to ${MAX_LAYER_MS} (one hour), found ${shownValue(x)}`,
+          );
         return x as number;
       };
       const lv = v as Record<string, unknown>;
@@ -101,17 +120,6 @@ export function parseProfile(
 }
 
 export function loadProfile(path: string, layerNames?: ReadonlySet<string>): Profile {
-  let json: unknown;
-  try {
-    const buf = readFileSync(path);
-    if (buf.length > 64 * 1024 * 1024) {
-      throw new Error('larger than 64 MiB, which no per-layer profile needs');
-    }
-    json = JSON.parse(buf.toString('utf8'));
-  } catch (e) {
-    throw new InputFileError(
-      `cannot read profile ${path}: ${(e as Error).message}; pass a profile JSON file`,
-    );
-  }
+  const json = readJsonBounded(path, { what: 'profile', maxBytes: FILE_LIMITS.profile });
   return parseProfile(json, layerNames, path);
 }

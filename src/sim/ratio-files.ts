@@ -3,9 +3,11 @@
  * in docs/SIMULATOR.md) or a per-layer ratio table. Both are validated field
  * by field; a malformed file is an InputFileError naming the field.
  */
-import { readFileSync } from 'node:fs';
 import { InputFileError } from '../errors.js';
 import type { BuiltinCodecId } from '../codec/codec.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readJsonBounded } from '../io/read.js';
+import { isRatio, RATIO_RANGE_TEXT } from '../study/results.js';
 
 export type SimLayout = 'nchw' | 'nhwc' | 'chwn';
 export const SIM_LAYOUTS: readonly SimLayout[] = ['nchw', 'nhwc', 'chwn'];
@@ -33,27 +35,28 @@ export function measuredKey(layer: string, role: 'output' | 'mask'): string {
   return role === 'mask' ? `${layer}:mask` : layer;
 }
 
-const MAX_FILE_BYTES = 256 * 1024 * 1024;
-
 function readJson(path: string, what: string): unknown {
-  let text: string;
-  try {
-    const buf = readFileSync(path);
-    if (buf.length > MAX_FILE_BYTES) {
-      throw new InputFileError(`${what} ${path} is larger than 256 MiB; pass the right file`);
-    }
-    text = buf.toString('utf8');
-  } catch (e) {
-    if (e instanceof InputFileError) throw e;
-    throw new InputFileError(`cannot read ${what} ${path}: ${(e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new InputFileError(
-      `${what} ${path} is not valid JSON (${(e as Error).message}); fix or regenerate it`,
-    );
-  }
+  return readJsonBounded(path, { what, maxBytes: FILE_LIMITS.ratioTable });
+}
+
+/** A JSON value as messages show it: numbers and short strings as they are, the rest by type. */
+export function shownValue(v: unknown): string {
+  if (v === undefined) return 'no value';
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  return Array.isArray(v) ? 'an array' : `an ${typeof v}`;
+}
+
+/** A name as messages show it: as it is when plain, else quoted (and shortened). */
+export function shownName(name: string): string {
+  if (/^[A-Za-z0-9_:./-]{1,64}$/.test(name)) return name;
+  return JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}...` : name);
+}
+
+/** `base.key`, or `base["key"]` when the key is not a plain name. */
+export function fieldPath(base: string, key: string): string {
+  const shown = shownName(key);
+  return shown === key ? `${base}.${key}` : `${base}[${shown}]`;
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -85,8 +88,10 @@ export function parseStudy(json: unknown, model: string, where = 'study file'): 
     entries.find((e) => e.requested === model) ??
     entries.find((e) => base(e.name) === base(model));
   if (!pick) {
+    const names = entries.slice(0, 8).map((e) => shownName(e.name));
+    if (entries.length > 8) names.push(`and ${entries.length - 8} more`);
     throw new InputFileError(
-      `${where} has no results for model '${model}' (it has: ${entries.map((e) => e.name).join(', ') || 'none'}); ` +
+      `${where} has no results for model '${shownName(model)}' (it has: ${names.join(', ') || 'none'}); ` +
         'run cdma study on that model or simulate one it has',
     );
   }
@@ -102,8 +107,8 @@ export function parseStudy(json: unknown, model: string, where = 'study file'): 
     const role = o.role === undefined ? 'output' : o.role;
     if (role !== 'output' && role !== 'mask') fail(`${p}.role`, "expected 'output' or 'mask'");
     const d = o.density;
-    if (typeof d !== 'number' || !Number.isFinite(d) || d < 0 || d > 1) {
-      fail(`${p}.density`, 'expected a number in [0, 1]');
+    if (typeof d !== 'number' || !(d >= 0 && d <= 1)) {
+      fail(`${p}.density`, `expected a number in [0, 1], found ${shownValue(d)}`);
     }
     const ratios: Record<string, Record<string, number>> = {};
     if (o.ratios !== undefined) {
@@ -115,15 +120,18 @@ export function parseStudy(json: unknown, model: string, where = 'study file'): 
         for (const lay of SIM_LAYOUTS) {
           const r = (byLayout as Record<string, unknown>)[lay];
           if (r === undefined) continue;
-          if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r > 1e6) {
-            fail(`${p}.ratios.${a}.${lay}`, 'expected a ratio in [0, 1e6] (0 = not measured)');
+          if (r !== 0 && !isRatio(r)) {
+            fail(
+              `${p}.ratios.${a}.${lay}`,
+              `expected ${RATIO_RANGE_TEXT} (or 0: not measured), found ${shownValue(r)}`,
+            );
           }
-          if ((r as number) > 0) (ratios[a] ??= {})[lay] = r as number;
+          if (r !== 0) (ratios[a] ??= {})[lay] = r as number;
         }
       }
     }
     const key = measuredKey(o.layer as string, role as 'output' | 'mask');
-    if (tensors.has(key)) fail(`${p}.layer`, `duplicate entry for '${key}'`);
+    if (tensors.has(key)) fail(`${p}.layer`, `duplicate entry for '${shownName(key)}'`);
     tensors.set(key, {
       layer: o.layer as string,
       role: role as 'output' | 'mask',
@@ -152,18 +160,22 @@ export function parseRatioTable(json: unknown, where = 'ratio table'): RatioTabl
   const o = json as Record<string, unknown>;
   for (const k of Object.keys(o)) {
     if (k !== 'layers' && k !== 'default')
-      fail(k, 'unknown field (expected "layers" and optional "default")');
+      fail(shownName(k), 'unknown field (expected "layers" and optional "default")');
   }
   const ratio = (v: unknown, path: string): number => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > 1e6) {
-      fail(path, 'expected a ratio > 0 (raw bytes / compressed bytes)');
+    if (!isRatio(v)) {
+      fail(
+        path,
+        `expected ${RATIO_RANGE_TEXT} (raw bytes / compressed bytes), found ${shownValue(v)}`,
+      );
     }
     return v as number;
   };
   if (!isObj(o.layers)) fail('layers', 'expected an object mapping layer names to ratios');
   const layers = new Map<string, number>();
   for (const [k, v] of Object.entries(o.layers as Record<string, unknown>)) {
-    layers.set(k, ratio(v, `layers.${k}`));
+    if (k === '') fail('layers', 'a layer name is empty');
+    layers.set(k, ratio(v, fieldPath('layers', k)));
   }
   return { default: o.default === undefined ? undefined : ratio(o.default, 'default'), layers };
 }

@@ -11,16 +11,17 @@
  * the executor's own, and the checksum must hold.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { crc32 } from '../codec/container/crc32.js';
 import { InputFileError } from '../errors.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readBounded } from '../io/read.js';
+import { writeOutput } from '../io/write.js';
 import type { Buffer as ModelBuffer, Param } from '../nn/param.js';
 
 const MAGIC = 'CDMACKPT';
 const VERSION = 1;
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
-/** Largest checkpoint read (three copies of a 2^28-parameter model). */
-const MAX_CHECKPOINT_BYTES = 3 * 4 * 2 ** 28 + MAX_HEADER_BYTES;
+const PREAMBLE_BYTES = 20;
 
 interface Entry {
   readonly name: string;
@@ -62,7 +63,7 @@ function tensorsOf(
   ];
 }
 
-/** Writes a checkpoint atomically (temporary file, then rename). A parameter without momentum yet stores zeros. */
+/** Writes a checkpoint whole or not at all (src/io/write.ts). A parameter without momentum yet stores zeros. */
 export function writeCheckpoint(
   path: string,
   state: CheckpointState,
@@ -84,23 +85,21 @@ export function writeCheckpoint(
     if (item.t) payload.set(item.t.dataSync() as Float32Array, off);
     off += sizes[k];
   });
-  const body = Buffer.concat([
-    headerBytes,
-    Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
-  ]);
-  const pre = Buffer.alloc(16);
+  const values = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  const pre = Buffer.alloc(PREAMBLE_BYTES);
   pre.write(MAGIC, 0, 'latin1');
   pre.writeUInt32LE(VERSION, 8);
   pre.writeUInt32LE(headerBytes.length, 12);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32LE(crc32(body) >>> 0, 0);
-  const tmp = `${path}.tmp`;
-  try {
-    writeFileSync(tmp, Buffer.concat([pre, crc, body]));
-    renameSync(tmp, path);
-  } catch (e) {
-    throw new InputFileError(`cannot write checkpoint ${path}: ${(e as Error).message}`);
-  }
+  pre.writeUInt32LE(crc32(values, crc32(headerBytes)) >>> 0, 16);
+  writeOutput(path, [pre, headerBytes, values], { what: 'checkpoint' });
+}
+
+function sameShape(stored: unknown, shape: readonly number[]): boolean {
+  return (
+    Array.isArray(stored) &&
+    stored.length === shape.length &&
+    stored.every((d, i) => d === shape[i])
+  );
 }
 
 function bad(path: string, why: string): never {
@@ -119,22 +118,16 @@ export function readCheckpoint(
   params: readonly Param[],
   buffers: readonly ModelBuffer[],
 ): CheckpointState {
-  let bytes: Buffer;
-  try {
-    if (statSync(path).size > MAX_CHECKPOINT_BYTES) bad(path, 'is too large to be a checkpoint');
-    bytes = readFileSync(path);
-  } catch (e) {
-    if (e instanceof InputFileError) throw e;
-    throw new InputFileError(`cannot read checkpoint ${path}: ${(e as Error).message}`);
-  }
-  if (bytes.length < 20 || bytes.toString('latin1', 0, 8) !== MAGIC)
+  const bytes = readBounded(path, { what: 'checkpoint', maxBytes: FILE_LIMITS.checkpoint });
+  if (bytes.length < PREAMBLE_BYTES || bytes.toString('latin1', 0, 8) !== MAGIC)
     bad(path, 'is not a cdma study checkpoint');
   if (bytes.readUInt32LE(8) !== VERSION)
     bad(path, `has format version ${bytes.readUInt32LE(8)}, not ${VERSION}`);
   const headerLength = bytes.readUInt32LE(12);
-  if (headerLength > MAX_HEADER_BYTES || 20 + headerLength > bytes.length)
-    bad(path, 'is truncated');
-  const body = bytes.subarray(20);
+  if (headerLength > MAX_HEADER_BYTES)
+    bad(path, `has a header of ${headerLength} bytes, over the ${MAX_HEADER_BYTES} allowed`);
+  if (PREAMBLE_BYTES + headerLength > bytes.length) bad(path, 'is truncated');
+  const body = bytes.subarray(PREAMBLE_BYTES);
   if (crc32(body) >>> 0 !== bytes.readUInt32LE(16)) bad(path, 'is corrupt (checksum mismatch)');
   let header: Header;
   try {
@@ -150,6 +143,7 @@ export function readCheckpoint(
     !Number.isSafeInteger(header.step) ||
     header.step < 0 ||
     !Number.isSafeInteger(header.seed) ||
+    header.seed < 0 ||
     !Array.isArray(header.entries) ||
     header.entries.length !== items.length
   ) {
@@ -162,8 +156,7 @@ export function readCheckpoint(
       e === null ||
       e.name !== item.entry.name ||
       e.part !== item.entry.part ||
-      !Array.isArray(e.shape) ||
-      e.shape.join() !== item.entry.shape.join()
+      !sameShape(e.shape, item.entry.shape)
     ) {
       bad(path, `does not match this model at ${item.entry.part} ${item.entry.name}`);
     }

@@ -8,8 +8,9 @@
  * the mean compressed size over the recorded steps (what an average offload
  * costs), i.e. the harmonic mean of the per-step ratios.
  */
-import { readFileSync, statSync } from 'node:fs';
 import { InputFileError } from '../errors.js';
+import { FILE_LIMITS } from '../io/limits.js';
+import { readJsonBounded } from '../io/read.js';
 
 export const RESULTS_FORMAT = 'cdma-study';
 export const RESULTS_VERSION = 1;
@@ -18,6 +19,26 @@ export const ALGORITHMS = ['zvc', 'rle', 'zlib'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 export const LAYOUTS = ['nchw', 'nhwc', 'chwn'] as const;
 export type Layout = (typeof LAYOUTS)[number];
+
+/**
+ * The range of a compression ratio (raw bytes / compressed bytes) in a
+ * results file or a ratio table. No codec goes below 1/64: the worst case of
+ * cdma's codecs is RLE with a 4-byte token header per 2-byte literal (1/3),
+ * and a registered codec inflating data 64-fold is broken. 1e6 is above any
+ * ratio a study measures (zlib's DEFLATE limit is 1032, RLE at the study's
+ * field widths 510, ZVC 32) and keeps predicted transfer times meaningful.
+ * A ratio of 0 stands for "not measured" where a field allows it.
+ */
+export const MIN_RATIO = 1 / 64;
+export const MAX_RATIO = 1e6;
+
+/** Whether `r` is a ratio inside [MIN_RATIO, MAX_RATIO]. */
+export function isRatio(r: unknown): r is number {
+  return typeof r === 'number' && r >= MIN_RATIO && r <= MAX_RATIO;
+}
+
+/** The ratio range in words, for messages. */
+export const RATIO_RANGE_TEXT = `a ratio from 1/64 to ${MAX_RATIO.toExponential()}`;
 
 export type ByLayout<T> = { [L in Layout]: T };
 export type ByAlgorithm<T> = { [A in Algorithm]: T };
@@ -143,7 +164,17 @@ export interface StudyResults {
 
 // ---------------------------------------------------------------- validation
 
+/** Largest dimension of a recorded tensor's per-sample shape. */
+const MAX_DIM = 2 ** 31 - 1;
+/** Largest batch a study runs (cdma study --batch). */
+const MAX_BATCH = 65536;
+
 type Json = unknown;
+
+/** A name from the file as messages show it: quoted and escaped (one line), shortened. */
+function quotedName(name: string): string {
+  return JSON.stringify(name.length > 60 ? `${name.slice(0, 60)}...` : name);
+}
 
 class Checker {
   constructor(private readonly where: string) {}
@@ -170,10 +201,21 @@ class Checker {
     if (v < min || v > max) this.fail(path, `expected a number in [${min}, ${max}], found ${v}`);
     return v;
   }
-  int(v: Json, path: string, min = 0): number {
-    const n = this.num(v, path, min);
-    if (!Number.isInteger(n)) this.fail(path, 'expected an integer');
+  int(v: Json, path: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+    const n = this.num(v, path, min, max);
+    if (!Number.isInteger(n)) this.fail(path, `expected an integer, found ${n}`);
     return n;
+  }
+  /** A compression ratio in [MIN_RATIO, MAX_RATIO], or 0 (not measured) where `zero` allows it. */
+  ratio(v: Json, path: string, zero: boolean): number {
+    const r = this.num(v, path);
+    if (r === 0 && zero) return 0;
+    if (!isRatio(r))
+      this.fail(
+        path,
+        `expected ${RATIO_RANGE_TEXT}${zero ? ' (or 0: not measured)' : ''}, found ${r}`,
+      );
+    return r;
   }
   str(v: Json, path: string): string {
     if (typeof v !== 'string') this.fail(path, 'expected a string');
@@ -188,9 +230,15 @@ class Checker {
   nums(v: Json, path: string, length: number, min = -Infinity, max = Infinity): number[] {
     return this.arr(v, path, length).map((x, i) => this.num(x, `${path}[${i}]`, min, max));
   }
-  nullableNums(v: Json, path: string, length: number): (number | null)[] {
+  nullableNums(
+    v: Json,
+    path: string,
+    length: number,
+    min = -Infinity,
+    max = Infinity,
+  ): (number | null)[] {
     return this.arr(v, path, length).map((x, i) =>
-      x === null ? null : this.num(x, `${path}[${i}]`),
+      x === null ? null : this.num(x, `${path}[${i}]`, min, max),
     );
   }
   byLayout<T>(v: Json, path: string, each: (x: Json, p: string) => T): ByLayout<T> {
@@ -209,12 +257,17 @@ class Checker {
       zlib: each(o.zlib, `${path}.zlib`),
     };
   }
-  ratioTable(v: Json, path: string): RatioTable {
-    return this.byAlgorithm(v, path, (a, pa) => this.byLayout(a, pa, (x, p) => this.num(x, p, 0)));
+  /** Ratios over training: 0 only when nothing was recorded (`zero`). */
+  ratioTable(v: Json, path: string, zero: boolean): RatioTable {
+    return this.byAlgorithm(v, path, (a, pa) =>
+      this.byLayout(a, pa, (x, p) => this.ratio(x, p, zero)),
+    );
   }
   ratioSeries(v: Json, path: string, n: number): ByAlgorithm<ByLayout<number[]>> {
     return this.byAlgorithm(v, path, (a, pa) =>
-      this.byLayout(a, pa, (x, p) => this.nums(x, p, n, 0)),
+      this.byLayout(a, pa, (x, p) =>
+        this.arr(x, p, n).map((r, i) => this.ratio(r, `${p}[${i}]`, false)),
+      ),
     );
   }
 }
@@ -232,9 +285,18 @@ export function isSafeRelativePath(p: string): boolean {
 
 function checkLayer(c: Checker, v: Json, path: string, n: number): LayerResult {
   const o = c.obj(v, path);
-  const shape = c.arr(o.shape, `${path}.shape`).map((x, i) => c.int(x, `${path}.shape[${i}]`, 1));
+  const shape = c
+    .arr(o.shape, `${path}.shape`)
+    .map((x, i) => c.int(x, `${path}.shape[${i}]`, 1, MAX_DIM));
   if (shape.length !== 1 && shape.length !== 3)
     c.fail(`${path}.shape`, 'expected [C] or [C, H, W]');
+  const bytesPerSample = c.int(o.bytesPerSample, `${path}.bytesPerSample`, 1);
+  const elements = shape.reduce((a, d) => a * d, 1);
+  if (bytesPerSample !== 4 * elements)
+    c.fail(
+      `${path}.bytesPerSample`,
+      `expected ${4 * elements} (4 bytes per value of shape [${shape.join(', ')}]), found ${bytesPerSample}`,
+    );
   const s = c.obj(o.series, `${path}.series`);
   const frac = (x: Json, p: string): number => c.num(x, p, 0, 1);
   const fracs = (x: Json, p: string): number[] => c.nums(x, p, n, 0, 1);
@@ -247,9 +309,9 @@ function checkLayer(c: Checker, v: Json, path: string, n: number): LayerResult {
     savedFor: c
       .arr(o.savedFor, `${path}.savedFor`)
       .map((x, i) => c.str(x, `${path}.savedFor[${i}]`)),
-    bytesPerSample: c.int(o.bytesPerSample, `${path}.bytesPerSample`, 1),
+    bytesPerSample,
     density: frac(o.density, `${path}.density`),
-    ratios: c.ratioTable(o.ratios, `${path}.ratios`),
+    ratios: c.ratioTable(o.ratios, `${path}.ratios`, n === 0),
     zeroRunMean: c.byLayout(o.zeroRunMean, `${path}.zeroRunMean`, pos),
     zeroBlockFraction: c.byLayout(o.zeroBlockFraction, `${path}.zeroBlockFraction`, frac),
     channelDensityStd: frac(o.channelDensityStd, `${path}.channelDensityStd`),
@@ -284,7 +346,7 @@ function checkModel(c: Checker, v: Json, path: string): ModelResult {
   const names = new Set<string>();
   for (const l of layers) {
     const key = `${l.layer}:${l.role}`;
-    if (names.has(key)) c.fail(`${path}.layers`, `duplicate entry ${key}`);
+    if (names.has(key)) c.fail(`${path}.layers`, `duplicate entry ${quotedName(key)}`);
     names.add(key);
   }
   const maps = c.arr(o.maps, `${path}.maps`).map((x, i): ActivationMap => {
@@ -309,10 +371,10 @@ function checkModel(c: Checker, v: Json, path: string): ModelResult {
     stepsDone,
     steps,
     loss: c.nullableNums(o.loss, `${path}.loss`, n),
-    accuracy: c.nullableNums(o.accuracy, `${path}.accuracy`, n),
+    accuracy: c.nullableNums(o.accuracy, `${path}.accuracy`, n, 0, 1),
     density: c.num(o.density, `${path}.density`, 0, 1),
     densitySeries: c.nums(o.densitySeries, `${path}.densitySeries`, n, 0, 1),
-    ratios: c.ratioTable(o.ratios, `${path}.ratios`),
+    ratios: c.ratioTable(o.ratios, `${path}.ratios`, n === 0),
     ratioSeries: c.ratioSeries(o.ratioSeries, `${path}.ratioSeries`, n),
     overhead: {
       recordSeconds: c.num(ov.recordSeconds, `${path}.overhead.recordSeconds`, 0),
@@ -339,8 +401,8 @@ export function validateResults(v: unknown, where = 'results.json'): StudyResult
     mode: c.oneOf(cf.mode, 'config.mode', ['training', 'inference'] as const),
     dataset: c.str(cf.dataset, 'config.dataset'),
     every: c.int(cf.every, 'config.every', 1),
-    batch: c.int(cf.batch, 'config.batch', 1),
-    seed: c.int(cf.seed, 'config.seed'),
+    batch: c.int(cf.batch, 'config.batch', 1, MAX_BATCH),
+    seed: c.int(cf.seed, 'config.seed', 0, 2 ** 32 - 1),
     steps: c.int(cf.steps, 'config.steps'),
     lr: c.num(cf.lr, 'config.lr', 0),
     lrSchedule: c.str(cf.lrSchedule, 'config.lrSchedule'),
@@ -348,7 +410,7 @@ export function validateResults(v: unknown, where = 'results.json'): StudyResult
     momentum: c.num(cf.momentum, 'config.momentum', 0),
     weightDecay: c.num(cf.weightDecay, 'config.weightDecay', 0),
     zlib: {
-      level: c.int(z.level, 'config.zlib.level'),
+      level: c.int(z.level, 'config.zlib.level', 0, 9),
       sampleImages: c.int(z.sampleImages, 'config.zlib.sampleImages', 1),
     },
     rle: Object.fromEntries(Object.entries(rle).map(([k, x]) => [k, c.num(x, `config.rle.${k}`)])),
@@ -357,7 +419,7 @@ export function validateResults(v: unknown, where = 'results.json'): StudyResult
   const models = c.arr(o.models, 'models').map((x, i) => checkModel(c, x, `models[${i}]`));
   const seen = new Set<string>();
   for (const m of models) {
-    if (seen.has(m.model)) c.fail('models', `duplicate model ${m.model}`);
+    if (seen.has(m.model)) c.fail('models', `duplicate model ${quotedName(m.model)}`);
     seen.add(m.model);
   }
   return {
@@ -369,30 +431,11 @@ export function validateResults(v: unknown, where = 'results.json'): StudyResult
   };
 }
 
-/** Largest results file read (a study of six networks is a few MB). */
-export const MAX_RESULTS_BYTES = 256 * 1024 * 1024;
-
 /** Reads and validates a results file; any problem is an InputFileError naming the file. */
 export function readResults(file: string): StudyResults {
-  let text: string;
-  try {
-    if (statSync(file).size > MAX_RESULTS_BYTES) {
-      throw new InputFileError(
-        `${file} is larger than ${MAX_RESULTS_BYTES} bytes; not a study results file`,
-      );
-    }
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof InputFileError) throw e;
-    throw new InputFileError(`cannot read ${file}: ${(e as Error).message}`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new InputFileError(
-      `${file} is not valid JSON (${(e as Error).message}); regenerate it with cdma study`,
-    );
-  }
-  return validateResults(parsed, file);
+  const json = readJsonBounded(file, {
+    what: 'study results',
+    maxBytes: FILE_LIMITS.studyResults,
+  });
+  return validateResults(json, file);
 }

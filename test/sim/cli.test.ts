@@ -88,7 +88,7 @@ test('bad options are one-line errors with exit 1', async () => {
     ],
     [
       ['simulate', '--model', 'alexnet', '--study', '/nonexistent/results.json'],
-      /cannot read study results/,
+      /study results \/nonexistent\/results\.json does not exist/,
     ],
     [
       ['simulate', '--model', 'alexnet', '--cudnn', '7'],

@@ -98,7 +98,7 @@ test('loadProfile: missing files and bad JSON are InputFileErrors', async (t) =>
     (e: unknown) => e instanceof InputFileError,
   );
   writeFileSync(join(dir, 'p.json'), '{"batch": 4,');
-  assert.throws(() => loadProfile(join(dir, 'p.json')), /cannot read profile .*p\.json/);
+  assert.throws(() => loadProfile(join(dir, 'p.json')), /profile .*p\.json is not valid JSON/);
   writeFileSync(join(dir, 'p.json'), JSON.stringify({ efficiency: { conv2d: 0.9 } }));
   assert.equal(loadProfile(join(dir, 'p.json')).efficiency?.compute?.conv2d, 0.9);
 });

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { buildStudyReport } from '../../src/report/study-report.js';
+import { buildStudyReport, mapImage } from '../../src/report/study-report.js';
 import { compare, densityForZvcRatio, zvcRatioAt } from '../../src/report/study-compare.js';
 import { renderActivationMap } from '../../src/study/maps.js';
 import type { ModelResult, StudyResults } from '../../src/study/results.js';
@@ -135,3 +136,20 @@ test(
     }
   },
 );
+
+test('map images are read through the bounded reader: pipes, devices and large files are missing images', (t) => {
+  const dir = tempDir(t, 'report-maps');
+  const img = renderActivationMap(new Float32Array(4 * 6 * 6).fill(1), [4, 6, 6], 0, 4);
+  writeFileSync(join(dir, 'ok.png'), img.png);
+  const ok = mapImage(dir, 'ok.png');
+  assert.ok(ok?.uri.startsWith('data:image/png;base64,'));
+  execFileSync('mkfifo', [join(dir, 'fifo.png')]);
+  assert.equal(mapImage(dir, 'fifo.png'), null);
+  symlinkSync('/dev/zero', join(dir, 'zero.png'));
+  assert.equal(mapImage(dir, 'zero.png'), null);
+  writeFileSync(join(dir, 'big.png'), img.png);
+  truncateSync(join(dir, 'big.png'), 4 * 1024 * 1024 + 1);
+  assert.equal(mapImage(dir, 'big.png'), null);
+  assert.equal(mapImage(dir, 'missing.png'), null);
+  assert.equal(mapImage(dir, '../ok.png'), null);
+});

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelAccumulator, ratioOverSteps } from '../../src/study/aggregate.js';
 import { isSafeRelativePath, readResults, validateResults } from '../../src/study/results.js';
@@ -113,6 +114,32 @@ test('validation names the bad field', () => {
     ],
     [(o) => o.models.push(o.models[0]), /duplicate model/],
     [(o) => (o.models[0].stepsDone = 1e9), /stepsDone/],
+    [
+      (o) => (o.models[0].layers[0].series.ratios.zvc.nchw[1] = 1e-300),
+      /series\.ratios\.zvc\.nchw\[1\]: expected a ratio from 1\/64 to 1e\+6, found 1e-300/,
+    ],
+    [
+      (o) => (o.models[0].layers[0].ratios.rle.nhwc = 0),
+      /layers\[0\]\.ratios\.rle\.nhwc: expected a ratio from 1\/64 to 1e\+6, found 0/,
+    ],
+    [
+      (o) => (o.models[0].ratios.zlib.nchw = 1e7),
+      /models\[0\]\.ratios\.zlib\.nchw: expected a ratio/,
+    ],
+    [
+      (o) => (o.models[0].layers[0].bytesPerSample = 4),
+      /bytesPerSample: expected 1152 \(4 bytes per value of shape \[8, 6, 6\]\), found 4/,
+    ],
+    [(o) => (o.models[0].layers[0].shape = [2 ** 31, 1, 1]), /shape\[0\]: expected a number in/],
+    [
+      (o) => (o.config.batch = 1e308),
+      /config\.batch: expected a number in \[1, 65536\], found 1e\+308/,
+    ],
+    [(o) => (o.config.seed = -1), /config\.seed/],
+    [(o) => (o.config.zlib.level = 12), /config\.zlib\.level/],
+    [(o) => (o.config.every = 2 ** 60), /config\.every/],
+    [(o) => (o.models[0].accuracy = [0.5, 1.5]), /models\[0\]\.accuracy\[1\]/],
+    [(o) => (o.models[0].loss = [0.5, '1']), /models\[0\]\.loss\[1\]: expected a finite number/],
   ];
   for (const [mutate, message] of cases) {
     const o = structuredClone(good);
@@ -131,6 +158,35 @@ test('readResults reports unreadable and malformed files as input errors', (t) =
   assert.throws(() => readResults(join(dir, 'bad.json')), /not valid JSON/);
   writeFileSync(join(dir, 'null.json'), 'null');
   assert.throws(() => readResults(join(dir, 'null.json')), /expected an object/);
+});
+
+test('readResults refuses devices, pipes and oversized files before reading them', (t) => {
+  const dir = tempDir(t, 'results');
+  const refused = (path: string, re: RegExp) =>
+    assert.throws(
+      () => readResults(path),
+      (e: unknown) => e instanceof InputFileError && re.test(e.message),
+    );
+  refused('/dev/zero', /^study results \/dev\/zero is a device/);
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  refused(fifo, /is a pipe/);
+  const big = join(dir, 'big.json');
+  writeFileSync(big, '');
+  truncateSync(big, 256 * 1024 * 1024 + 1); // sparse
+  refused(big, /is 256.00 MiB \(268435457 bytes\), over the .* limit/);
+});
+
+test('a study with no recorded step has ratios of 0, one with steps may not', () => {
+  const empty = JSON.parse(JSON.stringify(syntheticResults([syntheticModel('a-small', [0])])));
+  const m = empty.models[0];
+  Object.assign(m, { steps: [], loss: [], accuracy: [], densitySeries: [], layers: [], maps: [] });
+  for (const a of ['zvc', 'rle', 'zlib'])
+    for (const l of ['nchw', 'nhwc', 'chwn']) {
+      m.ratios[a][l] = 0;
+      m.ratioSeries[a][l] = [];
+    }
+  assert.equal(validateResults(empty).models[0].ratios.zvc.nchw, 0);
 });
 
 test('safe relative paths stay inside the folder', () => {

@@ -262,9 +262,10 @@ export function decodeHeader(bytes: Uint8Array): ContainerHeader {
     throw corrupt(`unsupported flags ${view.getUint8(5)}`, 'unsupported-version');
   if (view.getUint16(14, true) !== 0) throw corrupt('reserved header bytes 14-15 are not zero');
   const codecCode = view.getUint8(8);
-  const codec = codecByContainerId(codecCode)?.id;
-  if (codec === undefined)
+  const descriptor = codecByContainerId(codecCode);
+  if (descriptor === undefined)
     throw corrupt(`unknown codec code ${codecCode} (no registered codec has this container id)`);
+  const codec = descriptor.id;
   const dtype = enumAt(DTYPES, view.getUint8(9), 'dtype');
   const layout = enumAt(LAYOUTS, view.getUint8(10), 'layout');
   const codecLayout = enumAt(LAYOUTS, view.getUint8(11), 'codec layout');
@@ -295,12 +296,23 @@ export function decodeHeader(bytes: Uint8Array): ContainerHeader {
     if (name <= previous) throw corrupt('codec parameters are not sorted by name or repeat');
     const value = view.getFloat64(p + 1 + len, true);
     if (!Number.isFinite(value)) throw corrupt(`codec parameter ${name} is not finite`);
-    params[name] = value;
+    Object.defineProperty(params, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
     previous = name;
     p += 1 + len + 8;
   }
   if (p !== end)
     throw corrupt(`header length ${size} does not match its contents (${p + 4} bytes)`);
+  // A writer records every parameter, defaults included: a missing one is never filled in.
+  for (const spec of descriptor.params)
+    if (!Object.hasOwn(params, spec.name))
+      throw corrupt(
+        `codec ${codec} parameter ${spec.name} is missing (a container records all of ${descriptor.params.map((q) => q.name).join(', ')})`,
+      );
   const fields: HeaderFields = {
     codec,
     params,
