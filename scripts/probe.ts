@@ -695,22 +695,22 @@ const cases: Case[] = [
   {
     name: 'simulate: ratio 1e-300',
     kind: 'bad numbers',
-    args: [...S, '--ratios', ratios('r1.json', { layers: { relu1_1: 1e-300 } })],
+    args: [...S, '--ratios', ratios('r1.json', { layers: { 'conv1_1/relu': 1e-300 } })],
   },
   {
     name: 'simulate: ratio -2',
     kind: 'bad numbers',
-    args: [...S, '--ratios', ratios('r2.json', { layers: { relu1_1: -2 } })],
+    args: [...S, '--ratios', ratios('r2.json', { layers: { 'conv1_1/relu': -2 } })],
   },
   {
     name: 'simulate: ratio 1e308',
     kind: 'bad numbers',
-    args: [...S, '--ratios', ratios('r3.json', { layers: { relu1_1: 1e308 } })],
+    args: [...S, '--ratios', ratios('r3.json', { layers: { 'conv1_1/relu': 1e308 } })],
   },
   {
     name: 'simulate: ratio is a string',
     kind: 'garbage accepted',
-    args: [...S, '--ratios', ratios('r4.json', { layers: { relu1_1: 'NaN' } })],
+    args: [...S, '--ratios', ratios('r4.json', { layers: { 'conv1_1/relu': 'NaN' } })],
   },
   {
     name: 'simulate: ratio table not JSON',

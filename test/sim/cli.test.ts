@@ -54,11 +54,22 @@ test('cdma simulate --json is machine-readable and consistent', async () => {
 test('cdma simulate reads ratio tables and reports tensors it has no ratio for', async (t) => {
   const dir = tempDir(t, 'sim-cli');
   const p = join(dir, 'ratios.json');
-  writeFileSync(p, JSON.stringify({ layers: { relu1: 4 } }));
+  writeFileSync(p, JSON.stringify({ layers: { 'conv1/relu': 4 } }));
   const r = await cli(['simulate', '--model', 'alexnet', '--ratios', p, '--no-layers']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /No ratio for \d+ tensor\(s\)/);
   assert.doesNotMatch(r.out, /^layer\s+kind/m);
+});
+
+test('cdma simulate refuses a ratio table naming a layer the network does not have', async (t) => {
+  const p = join(tempDir(t, 'sim-cli'), 'ratios.json');
+  writeFileSync(p, JSON.stringify({ layers: { 'conv1/relu': 4, relu1: 2 } }));
+  const r = await cli(['simulate', '--model', 'alexnet', '--ratios', p, '--no-layers']);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    /^cdma: ratio table .*: 'relu1' is not a layer of alexnet; is the table for another network\?/,
+  );
 });
 
 test('bad options are one-line errors with exit 1', async () => {

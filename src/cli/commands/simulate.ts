@@ -1,7 +1,7 @@
 /** `cdma simulate`: the performance model of vDNN and a cDMA engine (docs/SIMULATOR.md). */
 import { join } from 'node:path';
 import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
-import { InvalidArgumentError } from '../../errors.js';
+import { InputFileError, InvalidArgumentError } from '../../errors.js';
 import { parseInteger, parseNumber } from '../../io/numbers.js';
 import { checkOutput, prepareOutputDir, writeOutput } from '../../io/write.js';
 import { analyzeModel, type ModelAnalysis } from '../../nn/shapes.js';
@@ -245,7 +245,18 @@ function libraryOf(text: string) {
 
 function ratioSource(f: Flags, model: ModelAnalysis): RatioSource {
   if (f.study) return { kind: 'study', measured: loadStudy(f.study, model.spec.name) };
-  if (f.ratios) return { kind: 'table', table: loadRatioTable(f.ratios) };
+  if (f.ratios) {
+    const table = loadRatioTable(f.ratios);
+    const layers = new Set(model.spec.layers.map((l) => l.name));
+    for (const key of table.layers.keys()) {
+      if (!layers.has(key.replace(/:mask$/, ''))) {
+        throw new InputFileError(
+          `ratio table ${f.ratios}: '${key}' is not a layer of ${model.spec.name}; is the table for another network? (\`cdma models ${model.spec.name} --json\` lists its layers)`,
+        );
+      }
+    }
+    return { kind: 'table', table };
+  }
   return {
     kind: 'density',
     density: parseNumber('--density', f.density ?? String(DEFAULT_DENSITY), { min: 0, max: 1 }),
@@ -453,7 +464,7 @@ export function registerSimulate(program: Command): void {
     .option('--study <file>', "per-layer densities and ratios from a study's results.json")
     .option(
       '--ratios <file>',
-      'per-layer ratio table JSON ({"layers": {"relu1": 3.2}, "default": 1})',
+      'per-layer ratio table JSON ({"layers": {"conv1/relu": 3.2}, "default": 1}), keys the network\'s layer names',
     )
     .addOption(
       new Option('--layout <l>', 'layout whose measured ratios to use')
