@@ -233,3 +233,43 @@ test('--policy dyn prints the configurations vDNN_dyn tried and the one it keeps
   assert.equal(j.result.policy, 'all');
   assert.equal(j.dyn.trials[0].label, 'all(m)');
 });
+
+test('cdma simulate --tfjs-model predicts an imported model from its layers and shapes', async (t) => {
+  const tf = await import('@tensorflow/tfjs');
+  const { fileIO } = await import('../../src/study/tfjs-io.js');
+  await tf.setBackend('cpu');
+  const path = join(tempDir(t, 'sim-tfjs'), 'model.json');
+  const m = tf.sequential();
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [32, 32, 3],
+      filters: 8,
+      kernelSize: 3,
+      activation: 'relu',
+      name: 'c1',
+    }),
+  );
+  m.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'p1' }));
+  m.add(tf.layers.flatten({ name: 'f' }));
+  m.add(tf.layers.dense({ units: 10, activation: 'softmax', name: 'd' }));
+  await m.save(fileIO(path));
+  const r = await cli([
+    'simulate',
+    '--tfjs-model',
+    path,
+    '--batch',
+    '64',
+    '--policy',
+    'all',
+    '--json',
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const j = JSON.parse(r.out) as { layers: { name: string }[] };
+  assert.ok(
+    j.layers.some((l) => l.name === 'c1'),
+    r.out.slice(0, 300),
+  );
+  const both = await cli(['simulate', '--tfjs-model', path, '--model', 'vgg16']);
+  assert.equal(both.code, 1);
+  assert.match(both.err, /^cdma: --tfjs-model names the network to simulate; drop --model/);
+});

@@ -34,6 +34,7 @@ type SimPolicy = Policy | 'dyn';
 
 interface Flags {
   model?: string;
+  tfjsModel?: string;
   batch: string;
   gpu: string;
   link?: string;
@@ -168,7 +169,14 @@ function checkOptions(f: Flags, cmd: Command): void {
     if (f.json)
       refuseGiven(cmd, ['layers'], 'has no effect with --json (the JSON always has the layers)');
   }
-  if (f.model === undefined && f.models === undefined) {
+  if (f.tfjsModel !== undefined) {
+    if (f.model !== undefined || f.models !== undefined)
+      throw new InvalidArgumentError(
+        '--tfjs-model names the network to simulate; drop --model / --models',
+      );
+    if (f.sweep) throw new InvalidArgumentError('--tfjs-model simulates one run; drop --sweep');
+  }
+  if (f.model === undefined && f.models === undefined && f.tfjsModel === undefined) {
     throw new InvalidArgumentError(
       f.sweep
         ? "required option '--model <name>' not specified (or --models for a sweep)"
@@ -291,8 +299,16 @@ function engineOptions(f: Flags) {
 
 const SLOTS = { sgd: 0, momentum: 1, adam: 2 } as const;
 
-function runOne(f: Flags, name: string): void {
-  const model = loadModel(name);
+/** An imported TensorFlow.js Layers model's analysis (tfjs is loaded only for this). */
+async function loadTfjsAnalysis(path: string): Promise<ModelAnalysis> {
+  const { loadImportedModel } = await import('../../tfjs/load.js');
+  const { initBackend } = await import('../../nn/backend.js');
+  await initBackend('cpu');
+  return analyzeModel((await loadImportedModel(path)).spec);
+}
+
+async function runOne(f: Flags, name: string): Promise<void> {
+  const model = f.tfjsModel !== undefined ? await loadTfjsAnalysis(f.tfjsModel) : loadModel(name);
   const gpu = getGpu(f.gpu);
   const config = {
     model,
@@ -521,6 +537,10 @@ export function registerSimulate(program: Command): void {
       'sweep: folder for sweep.md, sweep.csv and sweep.html (default sim-sweep)',
     )
     .option('--models <list>', 'sweep: comma-separated networks (default --model)')
+    .option(
+      '--tfjs-model <path>',
+      'simulate an imported TensorFlow.js Layers model.json (its layers and shapes, as cdma train --tfjs-model imports it) instead of a zoo network',
+    )
     .option('--gpus <list>', `sweep: GPUs (default ${SWEEP_GPUS})`)
     .option('--links <list>', `sweep: links (default ${SWEEP_LINKS})`)
     .option('--codecs <list>', `sweep: codecs (default ${SWEEP_CODECS})`)
@@ -538,7 +558,7 @@ export function registerSimulate(program: Command): void {
       } else if (flags.sweep) {
         await runSweepCommand(flags, flags.models ?? flags.model ?? '', flags.out ?? 'sim-sweep');
       } else {
-        runOne(flags, flags.model ?? '');
+        await runOne(flags, flags.model ?? '');
       }
     });
 }
