@@ -29,7 +29,12 @@ import {
   TRAINING_RANGES as R,
 } from '../defaults.js';
 import { checkWarmup, given, refuseGiven } from './option-rules.js';
-import { parsePreprocessing, parseTfjsOptions, MAX_CLASSES } from '../tfjs-options.js';
+import {
+  addPreprocessingOptions,
+  parsePreprocessing,
+  parseTfjsOptions,
+  MAX_CLASSES,
+} from '../tfjs-options.js';
 import { loadImportedModel } from '../../tfjs/load.js';
 import { initBackend } from '../../nn/backend.js';
 
@@ -311,7 +316,7 @@ function prepareStudyFolder(dir: string): void {
 }
 
 export function registerStudy(program: Command): void {
-  program
+  const cmd = program
     .command('study')
     .summary('activation sparsity and compressibility study, with an HTML report')
     .description(
@@ -392,22 +397,8 @@ export function registerStudy(program: Command): void {
         '(kernels uniform in +-sqrt(6/(fan_in+fan_out)), biases and other 1-D weights zero, ' +
         'batch-norm gamma and moving variance one); the same seed gives the same weights',
     )
-    .option('--max-images <n>', 'inference mode: use at most n images (by file name)', '256')
-    .option(
-      '--input-range <range>',
-      'pixel scaling: lo,hi maps 0..255 linearly (e.g. 0,1 or -1,1); mean-std normalises per channel ' +
-        'with the training split (default: mean-std for zoo networks, 0,1 for --tfjs-model)',
-    )
-    .option(
-      '--resize <mode>',
-      'bilinear resizing: half-pixel (centres) or align-corners',
-      'half-pixel',
-    )
-    .option(
-      '--scale <when>',
-      'scale pixels after-resize (resize 8-bit pixels, rounded) or before-resize (resize the scaled floats)',
-      'after-resize',
-    )
+    .option('--max-images <n>', 'inference mode: use at most n images (by file name)', '256');
+  addPreprocessingOptions(cmd)
     .option('--zlib-level <l>', 'DEFLATE level of the zlib measurements (0-9)', '6')
     .option(
       '--zlib-images <n>',
