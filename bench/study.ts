@@ -17,7 +17,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { loadDataset } from '../src/data/prepare.js';
 import { initBackend } from '../src/nn/backend.js';
 import { Executor } from '../src/nn/executor.js';

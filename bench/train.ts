@@ -27,7 +27,7 @@
 import { openSync, readSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/nn/backend.js';
 import { Executor } from '../src/nn/executor.js';
 import { analyzeModel } from '../src/nn/shapes.js';

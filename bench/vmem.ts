@@ -19,7 +19,7 @@
  */
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/nn/backend.js';
 import { Executor } from '../src/nn/executor.js';
 import type { ModelSpec } from '../src/nn/spec.js';

@@ -1,5 +1,5 @@
 /** Small models and names shared by the seed writers and the worker's readers. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Buffer as ModelBuffer, Param } from '../src/nn/param.js';
 
 /** The model name loadStudy is asked for (the seeds hold "net-small"). */

@@ -3,7 +3,8 @@
  * the input's folder (or bytes). Loaded only after the allocation guard.
  */
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { decompress, inspect } from '../src/codec/api.js';
 import { loadRawDataset } from '../src/data/source.js';
 import { parseNpy } from '../src/io/npy.js';
@@ -30,9 +31,9 @@ async function loadTfjs(dir: string): Promise<void> {
   const io = fileIO(join(dir, 'model.json'));
   if (io.load === undefined) throw new Error('fileIO has no load');
   const artifacts = await io.load();
-  let model: tf.LayersModel;
+  let model: tfl.LayersModel;
   try {
-    model = await tf.loadLayersModel({ load: async () => artifacts });
+    model = await tfl.loadLayersModel({ load: async () => artifacts });
   } catch (e) {
     if (e instanceof Error && e.message.startsWith('fuzz guard:')) throw e;
     throw new TfjsRejection(e instanceof Error ? e.message : String(e));

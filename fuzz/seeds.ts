@@ -7,7 +7,8 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { compress } from '../src/codec/api.js';
@@ -228,19 +229,19 @@ function jpegSeeds(rng: Rng): Seed[] {
 }
 
 async function tfjsSeeds(dir: string): Promise<Seed[]> {
-  const models: tf.Sequential[] = [];
-  const dense = tf.sequential();
-  dense.add(tf.layers.dense({ inputShape: [4], units: 3, activation: 'relu' }));
-  dense.add(tf.layers.dense({ units: 2, activation: 'softmax' }));
+  const models: tfl.Sequential[] = [];
+  const dense = tfl.sequential();
+  dense.add(tfl.layers.dense({ inputShape: [4], units: 3, activation: 'relu' }));
+  dense.add(tfl.layers.dense({ units: 2, activation: 'softmax' }));
   models.push(dense);
-  const conv = tf.sequential();
+  const conv = tfl.sequential();
   conv.add(
-    tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3, activation: 'relu' }),
+    tfl.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3, activation: 'relu' }),
   );
-  conv.add(tf.layers.batchNormalization());
-  conv.add(tf.layers.maxPooling2d({ poolSize: 2 }));
-  conv.add(tf.layers.flatten());
-  conv.add(tf.layers.dense({ units: 3 }));
+  conv.add(tfl.layers.batchNormalization());
+  conv.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
+  conv.add(tfl.layers.flatten());
+  conv.add(tfl.layers.dense({ units: 3 }));
   models.push(conv);
   const seeds: Seed[] = [];
   for (const [i, m] of models.entries()) {

@@ -75,3 +75,30 @@ test('src/codec, src/nn, src/memory, src/sim, src/study and src/tfjs import no C
   }
   assert.deepEqual(problems, []);
 });
+
+// Lean dependencies (issue 13): src imports the TensorFlow.js parts it uses
+// (core, layers, the cpu and wasm backends), never the umbrella package that
+// brings webgl, the converter and tfjs-data; package.json depends on the parts.
+const TFJS_PARTS = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-layers',
+  '@tensorflow/tfjs-backend-cpu',
+  '@tensorflow/tfjs-backend-wasm',
+];
+
+test('src imports only the TensorFlow.js parts it depends on, never the umbrella package', () => {
+  const problems: string[] = [];
+  for (const file of sources(join(root, 'src'))) {
+    for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+      if (!spec.startsWith('@tensorflow/')) continue;
+      const pkg = spec.split('/').slice(0, 2).join('/');
+      if (!TFJS_PARTS.includes(pkg)) problems.push(`${relative(root, file)} imports ${spec}`);
+    }
+  }
+  assert.deepEqual(problems, []);
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
+  const tfDeps = Object.keys(pkg.dependencies).filter((d) => d.startsWith('@tensorflow/'));
+  assert.deepEqual(tfDeps.sort(), [...TFJS_PARTS].sort());
+});

@@ -4,7 +4,7 @@
  * src/nn/shapes.ts, a multiply-add = 2). `--link paper-scaled` scales the
  * paper's PCIe bandwidth by it.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { median } from './stats.js';
 
 export interface ComputeRate {

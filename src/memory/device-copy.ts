@@ -5,7 +5,7 @@
  * 4.22 internals, checked by test/memory/device-copy.test.ts), so copying out
  * is one memcpy; other backends go through dataSync().
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 
 interface WasmTensorData {

@@ -21,7 +21,7 @@
  * layer's input) are one entry, keyed by the tensor's dataId: the bytes move
  * once, and come back once.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import type { ModelSpec } from '../nn/spec.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from '../nn/store.js';

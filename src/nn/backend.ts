@@ -4,7 +4,8 @@
  * of ./kernels replace or add what tfjs-backend-wasm 4.22 lacks or runs
  * slowly, before the backend is selected.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { InvalidArgumentError } from '../errors.js';
 import { registerFastKernels, registerLayerKernels } from './kernels/register.js';

@@ -9,7 +9,7 @@
  * buffer changes on every assign); they never share a buffer with each
  * other or with an activation, so they are simply added.
  */
-import type { DataId, KernelBackend, Tensor } from '@tensorflow/tfjs';
+import type { DataId, KernelBackend, Tensor } from '@tensorflow/tfjs-core';
 import type { Buffer, Param } from './param.js';
 
 export class DeviceMeter {

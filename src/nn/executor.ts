@@ -14,8 +14,8 @@
  * running statistics and whatever the optimiser holds.
  */
 import { createHash } from 'node:crypto';
-import * as tf from '@tensorflow/tfjs';
-import type { Tensor, Tensor4D } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { DeviceMeter } from './device-meter.js';
 import { checkDeviceRoom, DEFAULT_DEVICE_LIMIT_BYTES } from './device-limit.js';

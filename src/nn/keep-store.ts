@@ -6,7 +6,7 @@
  * also the next convolution's input) is two packs of one data buffer, which
  * costs nothing here because both references share the bytes.
  */
-import type { Tensor } from '@tensorflow/tfjs';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import { share } from './share.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from './store.js';
 

@@ -1,5 +1,5 @@
 /** A trainable parameter as the executor and the optimiser share it. */
-import type { Tensor, Variable } from '@tensorflow/tfjs';
+import type { Tensor, Variable } from '@tensorflow/tfjs-core';
 
 export interface Param {
   /** "<layer>/weight", "<layer>/bias", "<layer>/gamma", "<layer>/beta". */

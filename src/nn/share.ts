@@ -4,7 +4,7 @@
  * to the same shape shares the data buffer and bumps its reference count, so
  * the bytes are freed when the last reference is disposed.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 
 export function share<T extends tf.Tensor>(t: T): T {
   return tf.reshape(t, t.shape) as T;

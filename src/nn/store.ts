@@ -16,7 +16,7 @@
  * and synchronise at its end (vDNN), and prefetch ahead in the backward pass.
  * All hooks may return promises; the executor awaits them.
  */
-import type { Tensor } from '@tensorflow/tfjs';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import type { LayerKind } from './spec.js';
 
 export interface SavedTensorInfo {

@@ -10,7 +10,7 @@
  * values in order. Reading trusts nothing: sizes, names and shapes must match
  * the executor's own, and the checksum must hold.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { crc32 } from '../codec/container/crc32.js';
 import { InputFileError } from '../errors.js';
 import { FILE_LIMITS } from '../io/limits.js';

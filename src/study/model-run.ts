@@ -6,7 +6,7 @@
  * (weights, momentum, next step) are persisted. Started again with the
  * network's earlier results and a matching checkpoint, it resumes exactly.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { rmSync } from 'node:fs';
 import { prepareOutputDir, writeOutput } from '../io/write.js';
 import { join } from 'node:path';

@@ -11,8 +11,8 @@
  * The loss layer's own output is not recorded: its backward runs first and
  * it is never offloaded (docs/SIMULATOR.md), and it is not an activation.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { Tensor } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import type { ModelAnalysis } from '../nn/shapes.js';
 import { ModelPlan } from '../plan/index.js';
 import type { LayerSpec } from '../nn/spec.js';

@@ -10,7 +10,7 @@
  * the seed) right after. Serialised again, the initializer reads as the
  * original, so a model saved later carries its own initializers.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InputFileError } from '../errors.js';
 
 const CLASS = 'CdmaBoundedInit';

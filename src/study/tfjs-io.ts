@@ -15,7 +15,10 @@
  * - a model without weights loads only with an explicit seed (loadTfjsModel),
  *   never with unseeded random weights.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+// Layers models build their weights on a backend: the cpu one is always there.
+import '@tensorflow/tfjs-backend-cpu';
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { InputFileError, InvalidArgumentError } from '../errors.js';
@@ -342,7 +345,7 @@ function readWeights(model: ModelFile): tf.io.ModelArtifacts {
 }
 
 /**
- * An IOHandler for `tf.loadLayersModel(handler)` and `model.save(handler)`.
+ * An IOHandler for `tfl.loadLayersModel(handler)` and `model.save(handler)`.
  * Saving writes `path` (model.json) and one shard `<name>.weights.bin`.
  * Loading a model.json without weights gives tfjs an empty weight list, so
  * its strict loading refuses a model that has weights: use loadTfjsModel
@@ -415,7 +418,7 @@ export function seededWeight(
   return out;
 }
 
-function setSeededWeights(model: tf.LayersModel, seed: number): void {
+function setSeededWeights(model: tfl.LayersModel, seed: number): void {
   const values = model.weights.map((w, i) => {
     const shape = w.shape as number[];
     const v = seededWeight(w.originalName, i, shape, seed);
@@ -431,9 +434,9 @@ function setSeededWeights(model: tf.LayersModel, seed: number): void {
 async function loadArtifacts(
   path: string,
   artifacts: tf.io.ModelArtifacts,
-): Promise<tf.LayersModel> {
+): Promise<tfl.LayersModel> {
   try {
-    return await tf.loadLayersModel({ load: async () => artifacts });
+    return await tfl.loadLayersModel({ load: async () => artifacts });
   } catch (e) {
     if (e instanceof InputFileError) throw e;
     throw new InputFileError(
@@ -452,7 +455,7 @@ async function loadArtifacts(
 export async function loadTfjsModel(
   path: string,
   opts: TfjsLoadOptions = {},
-): Promise<tf.LayersModel> {
+): Promise<tfl.LayersModel> {
   return (await loadTfjsModelFile(path, opts)).model;
 }
 
@@ -460,14 +463,14 @@ export async function loadTfjsModel(
 export async function loadTfjsModelFile(
   path: string,
   opts: TfjsLoadOptions = {},
-): Promise<{ model: tf.LayersModel; topology: unknown }> {
+): Promise<{ model: tfl.LayersModel; topology: unknown }> {
   const file = readModelFile(path);
   endBoundedLoad(); // this read only wants the topology
   const model = await loadChecked(path, opts);
   return { model, topology: file.topology };
 }
 
-async function loadChecked(path: string, opts: TfjsLoadOptions): Promise<tf.LayersModel> {
+async function loadChecked(path: string, opts: TfjsLoadOptions): Promise<tfl.LayersModel> {
   const seed = opts.randomInit;
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0 && seed <= 0xffffffff)) {
     throw new InvalidArgumentError(

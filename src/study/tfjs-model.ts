@@ -11,7 +11,10 @@
  * that would keep it for their backward pass if the model were trained (all
  * layers trainable), so the report can average what vDNN would offload.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+// Layers models build their weights on a backend: the cpu one is always there.
+import '@tensorflow/tfjs-backend-cpu';
 import { rmSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { InputFileError, InvalidArgumentError } from '../errors.js';
@@ -70,7 +73,7 @@ interface Target {
   readonly name: string;
   readonly kind: string;
   readonly shape: number[];
-  readonly output: tf.SymbolicTensor;
+  readonly output: tfl.SymbolicTensor;
   /** The layers that would save it for backward in training ("layer:input" / "layer:output"). */
   savedFor: string[];
 }
@@ -82,7 +85,7 @@ function safeFileName(name: string): string {
 }
 
 /** Layers whose single output is [batch, C] or [batch, H, W, C]: the tensors we can measure. */
-function targetsOf(model: tf.LayersModel): { targets: Target[]; skipped: string[] } {
+function targetsOf(model: tfl.LayersModel): { targets: Target[]; skipped: string[] } {
   const targets: Target[] = [];
   const skipped: string[] = [];
   for (const layer of model.layers) {
@@ -124,7 +127,7 @@ function targetsOf(model: tf.LayersModel): { targets: Target[]; skipped: string[
  * Fills each target's savedFor from the model's plan as cdma would train it
  * (every layer trainable); leaves them empty when cdma cannot import the model.
  */
-function fillSavedFor(model: tf.LayersModel, targets: Target[]): string | null {
+function fillSavedFor(model: tfl.LayersModel, targets: Target[]): string | null {
   let plan: ModelPlan;
   let outputs: ReadonlyMap<string, string>;
   try {
@@ -222,7 +225,7 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
   const noPlan = fillSavedFor(model, targets);
   if (noPlan !== null)
     log(`no saved-for-backward information (cdma cannot import the model: ${noPlan})`);
-  const probe = tf.model({ inputs: model.inputs, outputs: targets.map((t) => t.output) });
+  const probe = tfl.model({ inputs: model.inputs, outputs: targets.map((t) => t.output) });
   const images = loadImages(o, h, w, c);
   const batches = Math.ceil(images.count / o.batch);
   log(

@@ -3,9 +3,12 @@
  * weights the executor holds now: the original topology (re-read from its
  * model.json), the classifier head rebuilt at its new size when it was
  * replaced, every layer's `trainable` flag as it was trained, all weights
- * float32 in one shard. tf.loadLayersModel reads the result.
+ * float32 in one shard. tfl.loadLayersModel reads the result.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+// Layers models build their weights on a backend: the cpu one is always there.
+import '@tensorflow/tfjs-backend-cpu';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 import { prepareOutputDir } from '../io/write.js';
@@ -13,13 +16,13 @@ import type { Executor } from '../nn/executor.js';
 import { fileIO, loadTfjsModel } from '../study/tfjs-io.js';
 import type { ImportedModel } from './import.js';
 
-type AnyLayer = tf.layers.Layer;
+type AnyLayer = tfl.layers.Layer;
 
 /** A layer by name, looking inside nested models too. */
-function findLayer(model: tf.LayersModel, name: string): AnyLayer | undefined {
+function findLayer(model: tfl.LayersModel, name: string): AnyLayer | undefined {
   for (const l of model.layers) {
     if (l.name === name) return l;
-    if (l instanceof tf.LayersModel) {
+    if (l instanceof tfl.LayersModel) {
       const inner = findLayer(l, name);
       if (inner) return inner;
     }
@@ -28,8 +31,8 @@ function findLayer(model: tf.LayersModel, name: string): AnyLayer | undefined {
 }
 
 /** Every layer, nested models' included. */
-function allLayers(model: tf.LayersModel): AnyLayer[] {
-  return model.layers.flatMap((l) => (l instanceof tf.LayersModel ? [l, ...allLayers(l)] : [l]));
+function allLayers(model: tfl.LayersModel): AnyLayer[] {
+  return model.layers.flatMap((l) => (l instanceof tfl.LayersModel ? [l, ...allLayers(l)] : [l]));
 }
 
 /** The executor's current values by parameter or buffer name. */
@@ -60,14 +63,14 @@ export async function saveImportedModel(
         );
       }
       const cfg = old.getConfig() as { useBias?: boolean };
-      const dense = tf.layers.dense({
+      const dense = tfl.layers.dense({
         units: head.units,
         activation: imported.outputActivation === 'softmax' ? 'softmax' : 'linear',
         useBias: cfg.useBias !== false,
         name: head.layer,
       });
-      const out = dense.apply(old.input as tf.SymbolicTensor) as tf.SymbolicTensor;
-      model = tf.model({ inputs: original.inputs, outputs: out, name: original.name });
+      const out = dense.apply(old.input as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+      model = tfl.model({ inputs: original.inputs, outputs: out, name: original.name });
     }
     const values = executorValues(exec);
     const byLayer = new Map<string, Map<number, string>>();
@@ -88,14 +91,14 @@ export async function saveImportedModel(
         const target = targets.get(i);
         const v = target === undefined ? undefined : values.get(target);
         if (!v) throw new Error(`--save: no trained value for ${w.originalName}`);
-        return v.reshape(w.shape as number[]);
+        return tf.reshape(v, w.shape as number[]);
       });
       layer.setWeights(ws);
       tf.dispose(ws);
     }
     const frozen = new Set(imported.frozen);
     for (const l of allLayers(model)) {
-      if (!(l instanceof tf.LayersModel)) l.trainable = !frozen.has(l.name);
+      if (!(l instanceof tfl.LayersModel)) l.trainable = !frozen.has(l.name);
     }
     const path = join(dir, 'model.json');
     await model.save(fileIO(path));

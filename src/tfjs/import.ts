@@ -16,7 +16,10 @@
  * one [batch, classes] output. An unsupported layer is an error naming it,
  * its class and what is supported.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+// Layers models build their weights on a backend: the cpu one is always there.
+import '@tensorflow/tfjs-backend-cpu';
 import { InvalidArgumentError } from '../errors.js';
 import { gradFromOutput } from '../nn/layers/activation-fns.js';
 import type { ActivationFn, LayerSpec, ModelSpec, Pad4, Pair } from '../nn/spec.js';
@@ -107,7 +110,7 @@ type Config = Record<string, unknown>;
  * tfjs loads models that have it (identity at inference, as in Keras); the
  * importer makes it a spatial dropout layer.
  */
-class SpatialDropout2D extends tf.layers.Layer {
+class SpatialDropout2D extends tfl.layers.Layer {
   static readonly className = 'SpatialDropout2D';
   readonly rate: number;
   constructor(args: { rate: number; name?: string; trainable?: boolean }) {
@@ -125,12 +128,12 @@ class SpatialDropout2D extends tf.layers.Layer {
 tf.serialization.registerClass(SpatialDropout2D);
 
 /** A SpatialDropout2D layer for building models in code (tests, tools). */
-export function spatialDropout2d(args: { rate: number; name?: string }): tf.layers.Layer {
+export function spatialDropout2d(args: { rate: number; name?: string }): tfl.layers.Layer {
   return new SpatialDropout2D(args);
 }
 
 interface Node {
-  readonly inputTensors: tf.SymbolicTensor[];
+  readonly inputTensors: tfl.SymbolicTensor[];
 }
 
 interface KLayer {
@@ -144,8 +147,8 @@ interface KLayer {
 
 /** A nested model used as a layer. */
 interface KModel extends KLayer {
-  readonly inputs: tf.SymbolicTensor[];
-  readonly outputs: tf.SymbolicTensor[];
+  readonly inputs: tfl.SymbolicTensor[];
+  readonly outputs: tfl.SymbolicTensor[];
   readonly layers: KLayer[];
 }
 
@@ -319,7 +322,7 @@ class Importer {
   }
 
   /** The spec name of a symbolic tensor, converting what produces it first. */
-  visit(t: tf.SymbolicTensor, ctx: string, inputs: ReadonlyMap<tf.SymbolicTensor, string>): string {
+  visit(t: tfl.SymbolicTensor, ctx: string, inputs: ReadonlyMap<tfl.SymbolicTensor, string>): string {
     const key = `${ctx}#${t.id}`;
     const done = this.seen.get(key);
     if (done !== undefined) return done;
@@ -708,7 +711,7 @@ export function rawConfigs(topology: unknown): Map<string, Config> {
  * model.json (see rawConfigs) for what tfjs does not keep.
  */
 export function importLayersModel(
-  model: tf.LayersModel,
+  model: tfl.LayersModel,
   opts: ImportOptions = {},
   raw: ReadonlyMap<string, Config> = new Map(),
 ): ImportedModel {

@@ -9,7 +9,7 @@
  * step() consumes and disposes the gradients and takes only parameters that
  * have one (frozen layers have none).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import type { Param } from '../nn/param.js';
 import type { Optimizer } from './optimizer.js';

@@ -10,7 +10,7 @@
  * dispose() frees them. The learning rate may change between steps
  * (setLearningRate, for a schedule); momentum and weight decay are fixed.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { SGD_UPDATE, type SgdUpdateAttrs } from '../nn/kernels/SgdUpdate.js';
 import type { Param } from '../nn/param.js';

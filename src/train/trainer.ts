@@ -5,7 +5,7 @@
  * after every epoch) and returns a summary with per-step records. A loss
  * that is not finite stops the run at that step (TrainingDivergedError).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import { initBackend, type BackendName } from '../nn/backend.js';

@@ -5,7 +5,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/nn/backend.js';
 import {
   DEFAULT_PREPROCESSING,
@@ -63,7 +63,7 @@ for (const resize of ['half-pixel', 'align-corners'] as const) {
     const r = raw(3, 7, 9);
     const d = preprocessDataset(r, [3, 15, 12], { range: [0, 1], resize, scale: 'before-resize' });
     const x = tf.div(
-      tf.tensor4d(r.train.pixels, [3, 7, 9, 3], 'int32').toFloat(),
+      tf.cast(tf.tensor4d(r.train.pixels, [3, 7, 9, 3], 'int32'), 'float32'),
       255,
     ) as tf.Tensor4D;
     const ref = tf.image.resizeBilinear(
@@ -80,7 +80,7 @@ for (const resize of ['half-pixel', 'align-corners'] as const) {
   test(`scaling after resizing rounds the resized bytes (${resize}), grey becoming RGB`, () => {
     const r = raw(1, 7, 9);
     const d = preprocessDataset(r, [3, 15, 12], { range: [0, 1], resize, scale: 'after-resize' });
-    const x = tf.tensor4d(r.train.pixels, [3, 7, 9, 1], 'int32').toFloat() as tf.Tensor4D;
+    const x = tf.cast(tf.tensor4d(r.train.pixels, [3, 7, 9, 1], 'int32'), 'float32') as tf.Tensor4D;
     const ref = tf.image
       .resizeBilinear(x, [15, 12], resize === 'align-corners', resize === 'half-pixel')
       .dataSync();

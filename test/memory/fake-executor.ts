@@ -6,7 +6,7 @@
  * backward pass checks that every unpacked tensor is bit-identical to what
  * was packed. Used to test the memory manager without the real executor.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { SAVED_FOR_BACKWARD, type ModelSpec } from '../../src/nn/spec.js';
 import type { SavedHandle, SavedTensorStore } from '../../src/nn/store.js';
 import { analyzeModel } from '../../src/nn/shapes.js';

@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/nn/backend.js';
 import { ModelBuilder } from '../../src/nn/zoo/builder.js';
 import type { ModelSpec } from '../../src/nn/spec.js';

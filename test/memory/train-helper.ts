@@ -3,7 +3,7 @@
  * batch, optionally through a memory manager, for the losslessness, budget
  * and fault tests.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { Executor } from '../../src/nn/executor.js';
 import type { ModelSpec } from '../../src/nn/spec.js';
 import type { SavedTensorStore } from '../../src/nn/store.js';

@@ -8,7 +8,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';
 import type { LayerSpec, ModelSpec } from '../../src/nn/spec.js';

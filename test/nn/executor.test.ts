@@ -6,7 +6,9 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-layers registers tfjs's gradients: autograd is the reference for the hand-written backward passes.
+import '@tensorflow/tfjs-layers';
 import { DeviceMemoryError, InvalidArgumentError } from '../../src/errors.js';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';

@@ -5,7 +5,9 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-layers registers tfjs's gradients: autograd is the reference for the hand-written backward passes.
+import '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/nn/backend.js';
 import { conv2DBackpropFilterConfig } from '../../src/nn/kernels/Conv2DBackpropFilter.js';
 import { fastKernelsRegistered, FAST_KERNELS } from '../../src/nn/kernels/register.js';

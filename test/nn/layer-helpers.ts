@@ -1,5 +1,7 @@
 /** Shared helpers for the layer, kernel and executor tests. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-layers registers tfjs's gradients: autograd is the reference for the hand-written backward passes.
+import '@tensorflow/tfjs-layers';
 import { createLayer } from '../../src/nn/layers/index.js';
 import { toNhwc, type Layer } from '../../src/nn/layers/layer.js';
 import type { Buffer, Param } from '../../src/nn/param.js';

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/nn/backend.js';
 import type { LayerSpec } from '../../src/nn/spec.js';
 import { buildLayer, finiteDiffError, gradCheck, rand, relErr } from './layer-helpers.js';

@@ -5,7 +5,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+// tfjs-layers registers tfjs's gradients: autograd is the reference for the hand-written backward passes.
+import '@tensorflow/tfjs-layers';
 import { initBackend, type BackendName } from '../../src/nn/backend.js';
 import type { LayerSpec } from '../../src/nn/spec.js';
 import { buildLayer, finiteDiffError, gradCheck, rand, relErr } from './layer-helpers.js';

@@ -1,7 +1,7 @@
 /** SGD with momentum and weight decay against the formula, step by step. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { initBackend } from '../../src/nn/backend.js';
 import type { Param } from '../../src/nn/param.js';

@@ -235,13 +235,15 @@ test('--policy dyn prints the configurations vDNN_dyn tried and the one it keeps
 });
 
 test('cdma simulate --tfjs-model predicts an imported model from its layers and shapes', async (t) => {
-  const tf = await import('@tensorflow/tfjs');
+  const tf = await import('@tensorflow/tfjs-core');
+  const tfl = await import('@tensorflow/tfjs-layers');
+  await import('@tensorflow/tfjs-backend-cpu');
   const { fileIO } = await import('../../src/study/tfjs-io.js');
   await tf.setBackend('cpu');
   const path = join(tempDir(t, 'sim-tfjs'), 'model.json');
-  const m = tf.sequential();
+  const m = tfl.sequential();
   m.add(
-    tf.layers.conv2d({
+    tfl.layers.conv2d({
       inputShape: [32, 32, 3],
       filters: 8,
       kernelSize: 3,
@@ -249,9 +251,9 @@ test('cdma simulate --tfjs-model predicts an imported model from its layers and 
       name: 'c1',
     }),
   );
-  m.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'p1' }));
-  m.add(tf.layers.flatten({ name: 'f' }));
-  m.add(tf.layers.dense({ units: 10, activation: 'softmax', name: 'd' }));
+  m.add(tfl.layers.maxPooling2d({ poolSize: 2, name: 'p1' }));
+  m.add(tfl.layers.flatten({ name: 'f' }));
+  m.add(tfl.layers.dense({ units: 10, activation: 'softmax', name: 'd' }));
   await m.save(fileIO(path));
   const r = await cli([
     'simulate',

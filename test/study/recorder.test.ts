@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';
 import { KeepStore } from '../../src/nn/keep-store.js';

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -14,9 +15,9 @@ import { tempDir } from '../helpers/tmp.js';
 /** A conv net saved under root/model without its weights, and two 8x8 images under root/images. */
 async function setUp(root: string): Promise<void> {
   await initBackend('cpu');
-  const m = tf.sequential({ name: 'bare' });
-  m.add(tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, name: 'conv' }));
-  m.add(tf.layers.reLU({ name: 'relu' }));
+  const m = tfl.sequential({ name: 'bare' });
+  m.add(tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, name: 'conv' }));
+  m.add(tfl.layers.reLU({ name: 'relu' }));
   const path = join(root, 'model', 'model.json');
   await m.save(fileIO(path));
   const json = JSON.parse(readFileSync(path, 'utf8'));

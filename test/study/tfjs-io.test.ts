@@ -1,6 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import {
   appendFileSync,
   linkSync,
@@ -17,10 +18,10 @@ import { fileIO, loadTfjsModel, seededWeight } from '../../src/study/tfjs-io.js'
 import { InputFileError, InvalidArgumentError, OutputFileError } from '../../src/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 
-function tinyModel(): tf.Sequential {
-  const m = tf.sequential();
+function tinyModel(): tfl.Sequential {
+  const m = tfl.sequential();
   m.add(
-    tf.layers.conv2d({
+    tfl.layers.conv2d({
       inputShape: [8, 8, 1],
       filters: 3,
       kernelSize: 3,
@@ -28,8 +29,8 @@ function tinyModel(): tf.Sequential {
       name: 'c1',
     }),
   );
-  m.add(tf.layers.flatten({ name: 'f' }));
-  m.add(tf.layers.dense({ units: 2, name: 'd' }));
+  m.add(tfl.layers.flatten({ name: 'f' }));
+  m.add(tfl.layers.dense({ units: 2, name: 'd' }));
   return m;
 }
 
@@ -37,7 +38,7 @@ interface Saved {
   readonly dir: string;
   readonly path: string;
   readonly shard: string;
-  readonly model: tf.Sequential;
+  readonly model: tfl.Sequential;
 }
 
 async function saved(t: TestContext): Promise<Saved> {
@@ -69,7 +70,7 @@ async function refused(
   path: string,
   re: RegExp,
   type: typeof InputFileError | typeof InvalidArgumentError = InputFileError,
-  load: () => Promise<unknown> = () => tf.loadLayersModel(fileIO(path)),
+  load: () => Promise<unknown> = () => tfl.loadLayersModel(fileIO(path)),
 ): Promise<void> {
   await assert.rejects(load(), (e) => {
     assert.ok(e instanceof type, `expected ${type.name}, got ${String(e)}`);
@@ -80,14 +81,14 @@ async function refused(
   });
 }
 
-function values(m: tf.LayersModel): number[][] {
+function values(m: tfl.LayersModel): number[][] {
   return m.getWeights().map((w) => Array.from(w.dataSync()));
 }
 
 test('a Layers model saved through the file handler loads back with the same weights', async (t) => {
   const { dir, path, model } = await saved(t);
   assert.ok(statSync(join(dir, 'model.weights.bin')).size > 0);
-  const back = await tf.loadLayersModel(fileIO(path));
+  const back = await tfl.loadLayersModel(fileIO(path));
   const x = tf.randomNormal([2, 8, 8, 1], 0, 1, 'float32', 7);
   const a = model.predict(x) as tf.Tensor;
   const b = back.predict(x) as tf.Tensor;
@@ -119,7 +120,7 @@ test('weights split over groups and shards load when each group holds exactly it
       { paths: ['c.bin'], weights: weights.slice(2) },
     ];
   });
-  const back = await tf.loadLayersModel(fileIO(split));
+  const back = await tfl.loadLayersModel(fileIO(split));
   assert.deepEqual(values(back), values(s.model));
   back.dispose();
 
@@ -156,7 +157,7 @@ test('truncated weights, escaping shard paths and bad JSON are input errors', as
   await refused(forged, /more than the 2\.00 GiB .* limit/);
 
   writeFileSync(join(dir, 'bad.json'), '{"modelTopology": ');
-  await assert.rejects(tf.loadLayersModel(fileIO(join(dir, 'bad.json'))), /not valid JSON/);
+  await assert.rejects(tfl.loadLayersModel(fileIO(join(dir, 'bad.json'))), /not valid JSON/);
   writeFileSync(join(dir, 'graph.json'), '{"format": "graph-model"}');
   await refused(join(dir, 'graph.json'), /no modelTopology/);
 
@@ -218,7 +219,7 @@ test('a shard that links outside the model folder is refused, naming the shard',
   mkdirSync(join(s.dir, 'shards'));
   writeFileSync(join(s.dir, 'shards', '..w.bin'), readFileSync(target));
   symlinkSync(join('shards', '..w.bin'), s.shard);
-  const back = await tf.loadLayersModel(fileIO(s.path));
+  const back = await tfl.loadLayersModel(fileIO(s.path));
   assert.deepEqual(values(back), values(s.model));
   back.dispose();
 
@@ -303,7 +304,7 @@ test('a model.json without weights loads only with --random-init, deterministica
       loadTfjsModel(p),
     );
     // The bare handler never hands tfjs a model to fill with unseeded weights.
-    await assert.rejects(tf.loadLayersModel(fileIO(p)), /weights are not set/);
+    await assert.rejects(tfl.loadLayersModel(fileIO(p)), /weights are not set/);
   }
 
   const a = await loadTfjsModel(none, { randomInit: 42 });
@@ -334,8 +335,8 @@ test('a model.json without weights loads only with --random-init, deterministica
 test('a topology without weights loads without a manifest or a seed', async (t) => {
   await tf.setBackend('cpu');
   const dir = tempDir(t, 'tfjs-io');
-  const m = tf.sequential();
-  m.add(tf.layers.maxPooling2d({ inputShape: [4, 4, 1], poolSize: 2 }));
+  const m = tfl.sequential();
+  m.add(tfl.layers.maxPooling2d({ inputShape: [4, 4, 1], poolSize: 2 }));
   const path = join(dir, 'pool.json');
   await m.save(fileIO(path));
   const json = JSON.parse(readFileSync(path, 'utf8')) as ModelJson;

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -49,27 +50,27 @@ function opts(root: string): TfjsStudyOptions {
 test('a saved Layers model is measured layer by layer on a folder of images', async (t) => {
   await initBackend('cpu');
   const root = tempDir(t, 'tfjs-study');
-  const model = tf.sequential({ name: 'tinynet' });
+  const model = tfl.sequential({ name: 'tinynet' });
   model.add(
-    tf.layers.conv2d({
+    tfl.layers.conv2d({
       inputShape: [12, 12, 3],
       filters: 4,
       kernelSize: 3,
       activation: 'relu',
       name: 'conv',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }),
     }),
   );
-  model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'pool' }));
-  model.add(tf.layers.flatten({ name: 'flat' }));
+  model.add(tfl.layers.maxPooling2d({ poolSize: 2, name: 'pool' }));
+  model.add(tfl.layers.flatten({ name: 'flat' }));
   model.add(
-    tf.layers.dense({
+    tfl.layers.dense({
       units: 5,
       name: 'fc',
-      kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }),
     }),
   );
-  model.add(tf.layers.reLU({ name: 'relu' }));
+  model.add(tfl.layers.reLU({ name: 'relu' }));
   await model.save(fileIO(join(root, 'model', 'model.json')));
   writeImages(join(root, 'images'), 5);
 
@@ -97,9 +98,9 @@ test('a saved Layers model is measured layer by layer on a folder of images', as
   // The conv layer's density is what the model computes on the same pixels
   // (batches 1 and 2 hold images 2-3 and 4, all 12x12, so no resizing).
   const conv = m.layers[0];
-  const probe = tf.model({
+  const probe = tfl.model({
     inputs: model.inputs,
-    outputs: model.getLayer('conv').output as tf.SymbolicTensor,
+    outputs: model.getLayer('conv').output as tfl.SymbolicTensor,
   });
   for (const [step, first, count] of [
     [1, 2, 2],
@@ -126,8 +127,8 @@ test('a saved Layers model is measured layer by layer on a folder of images', as
 test('missing images, a model that is not an image model and one-sided options are input errors', async (t) => {
   await initBackend('cpu');
   const root = tempDir(t, 'tfjs-study');
-  const flat = tf.sequential();
-  flat.add(tf.layers.dense({ inputShape: [7], units: 2 }));
+  const flat = tfl.sequential();
+  flat.add(tfl.layers.dense({ inputShape: [7], units: 2 }));
   await flat.save(fileIO(join(root, 'model', 'model.json')));
   mkdirSync(join(root, 'images'));
   await assert.rejects(runTfjsStudy(opts(root)), /must take one image input/);
@@ -135,8 +136,8 @@ test('missing images, a model that is not an image model and one-sided options a
     runTfjsStudy({ ...opts(root), modelPath: join(root, 'none.json') }),
     InputFileError,
   );
-  const conv = tf.sequential();
-  conv.add(tf.layers.conv2d({ inputShape: [4, 4, 1], filters: 1, kernelSize: 1 }));
+  const conv = tfl.sequential();
+  conv.add(tfl.layers.conv2d({ inputShape: [4, 4, 1], filters: 1, kernelSize: 1 }));
   await conv.save(fileIO(join(root, 'model', 'model.json')));
   await assert.rejects(runTfjsStudy(opts(root)), /holds no \.png, \.jpg or \.jpeg file/);
   writeFileSync(join(root, 'images', 'broken.png'), 'not a png at all');
@@ -145,9 +146,9 @@ test('missing images, a model that is not an image model and one-sided options a
 
 /** Saves a small conv net, then removes its weights from model.json (and optionally renames it). */
 async function weightlessModel(root: string, name?: string): Promise<void> {
-  const m = tf.sequential();
+  const m = tfl.sequential();
   m.add(
-    tf.layers.conv2d({
+    tfl.layers.conv2d({
       inputShape: [12, 12, 3],
       filters: 4,
       kernelSize: 3,
@@ -155,8 +156,8 @@ async function weightlessModel(root: string, name?: string): Promise<void> {
       name: 'conv',
     }),
   );
-  m.add(tf.layers.flatten({ name: 'flat' }));
-  m.add(tf.layers.dense({ units: 3, activation: 'relu', name: 'fc' }));
+  m.add(tfl.layers.flatten({ name: 'flat' }));
+  m.add(tfl.layers.dense({ units: 3, activation: 'relu', name: 'fc' }));
   const path = join(root, 'model', 'model.json');
   await m.save(fileIO(path));
   const json = JSON.parse(readFileSync(path, 'utf8'));

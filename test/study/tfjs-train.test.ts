@@ -9,7 +9,8 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { PNG } from 'pngjs';
 import { initBackend } from '../../src/nn/backend.js';
 import { fileIO } from '../../src/study/tfjs-io.js';
@@ -21,21 +22,21 @@ import { tempDir } from '../helpers/tmp.js';
 before(() => initBackend('wasm'));
 
 async function model(dir: string): Promise<string> {
-  const L = tf.layers;
-  const i = tf.input({ shape: [28, 28, 1] });
+  const L = tfl.layers;
+  const i = tfl.input({ shape: [28, 28, 1] });
   let x = L.conv2d({ filters: 6, kernelSize: 3, strides: 2, padding: 'same', name: 'c1' }).apply(
     i,
-  ) as tf.SymbolicTensor;
-  x = L.batchNormalization({ name: 'bn' }).apply(x) as tf.SymbolicTensor;
-  x = L.reLU({ maxValue: 6, name: 'r6' }).apply(x) as tf.SymbolicTensor;
+  ) as tfl.SymbolicTensor;
+  x = L.batchNormalization({ name: 'bn' }).apply(x) as tfl.SymbolicTensor;
+  x = L.reLU({ maxValue: 6, name: 'r6' }).apply(x) as tfl.SymbolicTensor;
   x = L.conv2d({ filters: 8, kernelSize: 3, activation: 'relu', name: 'c2' }).apply(
     x,
-  ) as tf.SymbolicTensor;
-  x = L.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
+  ) as tfl.SymbolicTensor;
+  x = L.globalAveragePooling2d({ name: 'gap' }).apply(x) as tfl.SymbolicTensor;
   const out = L.dense({ units: 10, activation: 'softmax', name: 'fc' }).apply(
     x,
-  ) as tf.SymbolicTensor;
-  const m = tf.model({ inputs: i, outputs: out, name: 'model_1' });
+  ) as tfl.SymbolicTensor;
+  const m = tfl.model({ inputs: i, outputs: out, name: 'model_1' });
   const path = join(dir, 'digits', 'model.json');
   await m.save(fileIO(path));
   m.dispose();

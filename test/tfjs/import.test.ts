@@ -1,9 +1,9 @@
 /**
  * Importing TensorFlow.js Layers models into the executor: models built here
- * with tf.layers (every supported class, Sequential, functional with
+ * with tfl.layers (every supported class, Sequential, functional with
  * branches and shared inputs, nested) and two pretrained Keras-converted
  * networks from nsfwjs@4.4.0 (MobileNetV2, InceptionV3) give the same
- * predictions as tf.LayersModel.predict within 1e-4 (relative, max over
+ * predictions as tfl.LayersModel.predict within 1e-4 (relative, max over
  * outputs), read through the model-file loader; unsupported models are
  * one-line errors.
  */
@@ -11,7 +11,8 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';
 import { fileIO, loadTfjsModel, loadTfjsModelFile } from '../../src/study/tfjs-io.js';
@@ -25,7 +26,7 @@ import { writeNsfwModel } from '../helpers/nsfwjs.js';
 before(() => initBackend('wasm'));
 
 /** Seeded weights in place of tfjs' random ones (moving variances positive). */
-function randomize(model: tf.LayersModel, seed: number): void {
+function randomize(model: tfl.LayersModel, seed: number): void {
   const values = model.weights.map((w, i) => {
     const n = w.shape.reduce((a: number, b) => a * (b as number), 1);
     const v = new Float32Array(n);
@@ -47,7 +48,7 @@ function digits(n: number, h: number, w: number, c = 3): tf.Tensor4D {
   }
   let s = resizeBilinear(picked, 1, 28, 28, h, w);
   if (c === 3) s = toRgb(s, h, w);
-  return tf.tidy(() => tf.div(tf.tensor4d(s.pixels, [n, h, w, c], 'int32').toFloat(), 255));
+  return tf.tidy(() => tf.div(tf.cast(tf.tensor4d(s.pixels, [n, h, w, c], 'int32'), 'float32'), 255));
 }
 
 /** Largest |a - b| over the largest |b|. */
@@ -59,7 +60,7 @@ function rel(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 /** Saves the model, loads it back through cdma's loader, imports it and compares predictions. */
-async function roundTrip(model: tf.LayersModel, dir: string, x: tf.Tensor4D): Promise<number> {
+async function roundTrip(model: tfl.LayersModel, dir: string, x: tf.Tensor4D): Promise<number> {
   const path = join(dir, `${model.name}.json`);
   await model.save(fileIO(path));
   const { model: loaded, topology } = await loadTfjsModelFile(path);
@@ -79,17 +80,17 @@ async function roundTrip(model: tf.LayersModel, dir: string, x: tf.Tensor4D): Pr
 }
 
 /** A functional model with branches, shared inputs and every feature-map class. */
-function functional(): tf.LayersModel {
-  const L = tf.layers;
-  const input = tf.input({ shape: [17, 16, 3], name: 'image' });
-  let x = L.rescaling({ scale: 2, offset: -0.5, name: 'scale' }).apply(input) as tf.SymbolicTensor;
+function functional(): tfl.LayersModel {
+  const L = tfl.layers;
+  const input = tfl.input({ shape: [17, 16, 3], name: 'image' });
+  let x = L.rescaling({ scale: 2, offset: -0.5, name: 'scale' }).apply(input) as tfl.SymbolicTensor;
   x = L.zeroPadding2d({
     padding: [
       [1, 0],
       [0, 1],
     ],
     name: 'pad',
-  }).apply(x) as tf.SymbolicTensor;
+  }).apply(x) as tfl.SymbolicTensor;
   x = L.conv2d({
     filters: 8,
     kernelSize: 3,
@@ -97,16 +98,16 @@ function functional(): tf.LayersModel {
     padding: 'valid',
     activation: 'relu',
     name: 'c1',
-  }).apply(x) as tf.SymbolicTensor;
-  x = L.batchNormalization({ scale: false, name: 'bn1' }).apply(x) as tf.SymbolicTensor;
-  x = L.reLU({ maxValue: 6, name: 'r6' }).apply(x) as tf.SymbolicTensor;
+  }).apply(x) as tfl.SymbolicTensor;
+  x = L.batchNormalization({ scale: false, name: 'bn1' }).apply(x) as tfl.SymbolicTensor;
+  x = L.reLU({ maxValue: 6, name: 'r6' }).apply(x) as tfl.SymbolicTensor;
   const a = L.depthwiseConv2d({
     kernelSize: 3,
     depthMultiplier: 2,
     padding: 'same',
     activation: 'swish',
     name: 'dw',
-  }).apply(x) as tf.SymbolicTensor;
+  }).apply(x) as tfl.SymbolicTensor;
   const b = L.conv2d({
     filters: 16,
     kernelSize: 3,
@@ -114,48 +115,48 @@ function functional(): tf.LayersModel {
     padding: 'same',
     activation: 'sigmoid',
     name: 'dil',
-  }).apply(x) as tf.SymbolicTensor;
-  let m = L.multiply({ name: 'mul' }).apply([a, b]) as tf.SymbolicTensor;
+  }).apply(x) as tfl.SymbolicTensor;
+  let m = L.multiply({ name: 'mul' }).apply([a, b]) as tfl.SymbolicTensor;
   m = L.cropping2D({
     cropping: [
       [1, 0],
       [0, 1],
     ],
     name: 'crop',
-  }).apply(m) as tf.SymbolicTensor;
+  }).apply(m) as tfl.SymbolicTensor;
   const s = L.separableConv2d({
     filters: 12,
     kernelSize: 3,
     padding: 'same',
     activation: 'elu',
     name: 'sep',
-  }).apply(m) as tf.SymbolicTensor;
-  const t = L.leakyReLU({ alpha: 0.2, name: 'leaky' }).apply(s) as tf.SymbolicTensor;
+  }).apply(m) as tfl.SymbolicTensor;
+  const t = L.leakyReLU({ alpha: 0.2, name: 'leaky' }).apply(s) as tfl.SymbolicTensor;
   const p1 = L.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'mp' }).apply(
     t,
-  ) as tf.SymbolicTensor;
+  ) as tfl.SymbolicTensor;
   const p2 = L.averagePooling2d({ poolSize: 3, strides: 2, padding: 'same', name: 'ap' }).apply(
     t,
-  ) as tf.SymbolicTensor;
-  const cat = L.concatenate({ name: 'cat' }).apply([p1, p2]) as tf.SymbolicTensor;
-  const bn2 = L.batchNormalization({ center: false, name: 'bn2' }).apply(cat) as tf.SymbolicTensor;
-  const sum = L.add({ name: 'sum' }).apply([bn2, cat]) as tf.SymbolicTensor;
-  const act = L.activation({ activation: 'tanh', name: 'tanh' }).apply(sum) as tf.SymbolicTensor;
-  const g1 = L.globalAveragePooling2d({ name: 'gap' }).apply(act) as tf.SymbolicTensor;
-  const g2 = L.globalMaxPooling2d({ name: 'gmp' }).apply(act) as tf.SymbolicTensor;
-  let f = L.concatenate({ name: 'cat2' }).apply([g1, g2]) as tf.SymbolicTensor;
-  f = L.dense({ units: 10, activation: 'relu6', name: 'fc1' }).apply(f) as tf.SymbolicTensor;
-  f = L.dropout({ rate: 0.3, name: 'drop' }).apply(f) as tf.SymbolicTensor;
+  ) as tfl.SymbolicTensor;
+  const cat = L.concatenate({ name: 'cat' }).apply([p1, p2]) as tfl.SymbolicTensor;
+  const bn2 = L.batchNormalization({ center: false, name: 'bn2' }).apply(cat) as tfl.SymbolicTensor;
+  const sum = L.add({ name: 'sum' }).apply([bn2, cat]) as tfl.SymbolicTensor;
+  const act = L.activation({ activation: 'tanh', name: 'tanh' }).apply(sum) as tfl.SymbolicTensor;
+  const g1 = L.globalAveragePooling2d({ name: 'gap' }).apply(act) as tfl.SymbolicTensor;
+  const g2 = L.globalMaxPooling2d({ name: 'gmp' }).apply(act) as tfl.SymbolicTensor;
+  let f = L.concatenate({ name: 'cat2' }).apply([g1, g2]) as tfl.SymbolicTensor;
+  f = L.dense({ units: 10, activation: 'relu6', name: 'fc1' }).apply(f) as tfl.SymbolicTensor;
+  f = L.dropout({ rate: 0.3, name: 'drop' }).apply(f) as tfl.SymbolicTensor;
   const out = L.dense({ units: 4, activation: 'softmax', name: 'fc2' }).apply(
     f,
-  ) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out, name: 'functional' });
+  ) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: out, name: 'functional' });
 }
 
 /** A Sequential model: spatial dropout, flatten, reshape, linear output. */
-function sequential(): tf.LayersModel {
-  const L = tf.layers;
-  const m = tf.sequential({ name: 'sequential' });
+function sequential(): tfl.LayersModel {
+  const L = tfl.layers;
+  const m = tfl.sequential({ name: 'sequential' });
   m.add(
     L.conv2d({
       inputShape: [12, 12, 1],
@@ -178,21 +179,21 @@ function sequential(): tf.LayersModel {
 }
 
 /** A Sequential model around a nested functional one, with a sigmoid output. */
-function nested(): tf.LayersModel {
-  const L = tf.layers;
-  const i = tf.input({ shape: [8, 8, 3] });
+function nested(): tfl.LayersModel {
+  const L = tfl.layers;
+  const i = tfl.input({ shape: [8, 8, 3] });
   const c = L.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', name: 'inner_conv' }).apply(
     i,
-  ) as tf.SymbolicTensor;
-  const p = L.globalAveragePooling2d({ name: 'inner_gap' }).apply(c) as tf.SymbolicTensor;
-  const base = tf.model({ inputs: i, outputs: p, name: 'base' });
-  const m = tf.sequential({ name: 'outer' });
+  ) as tfl.SymbolicTensor;
+  const p = L.globalAveragePooling2d({ name: 'inner_gap' }).apply(c) as tfl.SymbolicTensor;
+  const base = tfl.model({ inputs: i, outputs: p, name: 'base' });
+  const m = tfl.sequential({ name: 'outer' });
   m.add(base);
   m.add(L.dense({ units: 3, activation: 'sigmoid', name: 'head' }));
   return m;
 }
 
-describe('models built with tf.layers', () => {
+describe('models built with tfl.layers', () => {
   test('functional: every feature-map class, branches, shared inputs', async (t) => {
     const model = functional();
     randomize(model, 1);
@@ -250,12 +251,12 @@ describe('models built with tf.layers', () => {
   });
 
   test("Keras ReLU's negative_slope and threshold, which tfjs drops, are applied", async (t) => {
-    const i = tf.input({ shape: [2, 3, 1] });
-    const f = tf.layers.flatten({ name: 'f' }).apply(i) as tf.SymbolicTensor;
-    const d = tf.layers.dense({ units: 6, name: 'd' }).apply(f) as tf.SymbolicTensor;
-    const r = tf.layers.reLU({ name: 'r' }).apply(d) as tf.SymbolicTensor;
-    const o = tf.layers.dense({ units: 3, name: 'o' }).apply(r) as tf.SymbolicTensor;
-    const model = tf.model({ inputs: i, outputs: o });
+    const i = tfl.input({ shape: [2, 3, 1] });
+    const f = tfl.layers.flatten({ name: 'f' }).apply(i) as tfl.SymbolicTensor;
+    const d = tfl.layers.dense({ units: 6, name: 'd' }).apply(f) as tfl.SymbolicTensor;
+    const r = tfl.layers.reLU({ name: 'r' }).apply(d) as tfl.SymbolicTensor;
+    const o = tfl.layers.dense({ units: 3, name: 'o' }).apply(r) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: i, outputs: o });
     randomize(model, 4);
     const path = join(tempDir(t, 'import'), 'relu.json');
     await model.save(fileIO(path));
@@ -270,9 +271,9 @@ describe('models built with tf.layers', () => {
     assert.equal(imp.spec.layers.find((l) => l.name === 'r')?.kind, 'activation_x');
     const exec = Executor.create(imp.spec, { seed: 1, initialValues: imp.initialValues });
     const x = tf.randomNormal([4, 2, 3, 1], 0, 1, 'float32', 5) as tf.Tensor4D;
-    const probe = tf.model({
+    const probe = tfl.model({
       inputs: loaded.inputs,
-      outputs: loaded.getLayer('d').output as tf.SymbolicTensor,
+      outputs: loaded.getLayer('d').output as tfl.SymbolicTensor,
     });
     const z = (probe.predict(x) as tf.Tensor).dataSync();
     const [got] = await exec.infer(x, ['r']);
@@ -293,9 +294,9 @@ test("a model built in code right after a load draws on no loaded model's weight
   await m.save(fileIO(join(dir, 'm.json')));
   const loaded = await loadTfjsModel(join(dir, 'm.json'));
   // Same turn of the event loop: the exporter builds a new head like this.
-  const head = tf.layers.dense({ units: 7, name: 'head2' });
-  const out = head.apply(loaded.getLayer('head').input as tf.SymbolicTensor) as tf.SymbolicTensor;
-  const rebuilt = tf.model({ inputs: loaded.inputs, outputs: out });
+  const head = tfl.layers.dense({ units: 7, name: 'head2' });
+  const out = head.apply(loaded.getLayer('head').input as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+  const rebuilt = tfl.model({ inputs: loaded.inputs, outputs: out });
   assert.deepEqual(rebuilt.outputs[0].shape, [null, 7]);
   loaded.dispose();
 });
@@ -303,15 +304,15 @@ test("a model built in code right after a load draws on no loaded model's weight
 describe('errors', () => {
   test('an unsupported layer names itself, its class and what is supported', async () => {
     await withTempDir(async (dir) => {
-      const i = tf.input({ shape: [8, 8, 3] });
-      const c = tf.layers
+      const i = tfl.input({ shape: [8, 8, 3] });
+      const c = tfl.layers
         .conv2d({ filters: 2, kernelSize: 3, name: 'c' })
-        .apply(i) as tf.SymbolicTensor;
-      const u = tf.layers.upSampling2d({ size: [2, 2], name: 'up' }).apply(c) as tf.SymbolicTensor;
-      const f = tf.layers.flatten().apply(u) as tf.SymbolicTensor;
-      const model = tf.model({
+        .apply(i) as tfl.SymbolicTensor;
+      const u = tfl.layers.upSampling2d({ size: [2, 2], name: 'up' }).apply(c) as tfl.SymbolicTensor;
+      const f = tfl.layers.flatten().apply(u) as tfl.SymbolicTensor;
+      const model = tfl.model({
         inputs: i,
-        outputs: tf.layers.dense({ units: 2 }).apply(f) as tf.SymbolicTensor,
+        outputs: tfl.layers.dense({ units: 2 }).apply(f) as tfl.SymbolicTensor,
       });
       const path = join(dir, 'm.json');
       await model.save(fileIO(path));
@@ -324,17 +325,17 @@ describe('errors', () => {
     }, 'import');
   });
   test('a model with two outputs, or an output that is not [batch, classes], is refused', () => {
-    const i = tf.input({ shape: [4, 4, 1] });
-    const c = tf.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(i) as tf.SymbolicTensor;
-    const f = tf.layers.flatten().apply(c) as tf.SymbolicTensor;
-    const d1 = tf.layers.dense({ units: 2 }).apply(f) as tf.SymbolicTensor;
-    const d2 = tf.layers.dense({ units: 3 }).apply(f) as tf.SymbolicTensor;
+    const i = tfl.input({ shape: [4, 4, 1] });
+    const c = tfl.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(i) as tfl.SymbolicTensor;
+    const f = tfl.layers.flatten().apply(c) as tfl.SymbolicTensor;
+    const d1 = tfl.layers.dense({ units: 2 }).apply(f) as tfl.SymbolicTensor;
+    const d2 = tfl.layers.dense({ units: 3 }).apply(f) as tfl.SymbolicTensor;
     assert.throws(
-      () => importLayersModel(tf.model({ inputs: i, outputs: [d1, d2] })),
+      () => importLayersModel(tfl.model({ inputs: i, outputs: [d1, d2] })),
       /has 2 outputs/,
     );
     assert.throws(
-      () => importLayersModel(tf.model({ inputs: i, outputs: c })),
+      () => importLayersModel(tfl.model({ inputs: i, outputs: c })),
       /output is \[batch, 4, 4, 2\]; cdma trains classifiers/,
     );
   });

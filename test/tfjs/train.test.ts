@@ -1,14 +1,15 @@
 /**
  * Fine-tuning imported models: `cdma train --tfjs-model` gives weights
  * bit-identical to the oracle's under every memory option; --save writes a
- * Layers model that tf.loadLayersModel reads and whose predictions equal the
+ * Layers model that tfl.loadLayersModel reads and whose predictions equal the
  * executor's within 1e-5; frozen layers keep their weights; a new head
  * trains; Adam follows its formula; conflicting options are refused.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { initBackend } from '../../src/nn/backend.js';
 import { fileIO, loadTfjsModel } from '../../src/study/tfjs-io.js';
 import { loadImportedModel } from '../../src/tfjs/load.js';
@@ -24,8 +25,8 @@ before(() => initBackend('wasm'));
 
 /** A small Keras-style network on 28x28 grey digits, written to dir/tiny/model.json. */
 async function tinyModel(dir: string, classes = 10): Promise<string> {
-  const L = tf.layers;
-  const i = tf.input({ shape: [28, 28, 1], name: 'digits' });
+  const L = tfl.layers;
+  const i = tfl.input({ shape: [28, 28, 1], name: 'digits' });
   let x = L.conv2d({
     filters: 8,
     kernelSize: 3,
@@ -33,22 +34,22 @@ async function tinyModel(dir: string, classes = 10): Promise<string> {
     padding: 'same',
     useBias: false,
     name: 'c1',
-  }).apply(i) as tf.SymbolicTensor;
-  x = L.batchNormalization({ name: 'bn1' }).apply(x) as tf.SymbolicTensor;
-  x = L.reLU({ maxValue: 6, name: 'r1' }).apply(x) as tf.SymbolicTensor;
+  }).apply(i) as tfl.SymbolicTensor;
+  x = L.batchNormalization({ name: 'bn1' }).apply(x) as tfl.SymbolicTensor;
+  x = L.reLU({ maxValue: 6, name: 'r1' }).apply(x) as tfl.SymbolicTensor;
   x = L.depthwiseConv2d({ kernelSize: 3, padding: 'same', activation: 'relu', name: 'dw' }).apply(
     x,
-  ) as tf.SymbolicTensor;
+  ) as tfl.SymbolicTensor;
   x = L.conv2d({ filters: 12, kernelSize: 1, activation: 'relu', name: 'c2' }).apply(
     x,
-  ) as tf.SymbolicTensor;
-  x = L.maxPooling2d({ poolSize: 2, name: 'mp' }).apply(x) as tf.SymbolicTensor;
-  x = L.globalAveragePooling2d({ name: 'gap' }).apply(x) as tf.SymbolicTensor;
-  x = L.dropout({ rate: 0.2, name: 'drop' }).apply(x) as tf.SymbolicTensor;
+  ) as tfl.SymbolicTensor;
+  x = L.maxPooling2d({ poolSize: 2, name: 'mp' }).apply(x) as tfl.SymbolicTensor;
+  x = L.globalAveragePooling2d({ name: 'gap' }).apply(x) as tfl.SymbolicTensor;
+  x = L.dropout({ rate: 0.2, name: 'drop' }).apply(x) as tfl.SymbolicTensor;
   const out = L.dense({ units: classes, activation: 'softmax', name: 'head' }).apply(
     x,
-  ) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: i, outputs: out, name: 'model_1' });
+  ) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: i, outputs: out, name: 'model_1' });
   const path = join(dir, 'tiny', 'model.json');
   await model.save(fileIO(path));
   model.dispose();
@@ -119,7 +120,7 @@ describe('cdma train --tfjs-model', () => {
       seed: 3,
       onTrained: async (exec) => {
         savedPath = await saveImportedModel(model, imported, exec, saveDir);
-        const loaded = await tf.loadLayersModel(fileIO(savedPath));
+        const loaded = await tfl.loadLayersModel(fileIO(savedPath));
         const x = tf.tensor4d(dataset.test.images.slice(0, 8 * 784), [8, 28, 28, 1]);
         const ref = loaded.predict(x) as tf.Tensor;
         const [got] = await exec.infer(x, [imported.outputLayer]);

@@ -6,8 +6,8 @@
  * and cpu. Like tfjs's kernel it spreads each gradient with weight
  * 1/(kh*kw), padded positions included.
  */
-import { AvgPoolGrad, getKernel } from '@tensorflow/tfjs';
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import { AvgPoolGrad, getKernel } from '@tensorflow/tfjs-core';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 
 export const AVG_POOL_GRAD_FROM_SHAPE = 'CdmaAvgPoolGradFromShape';
 

@@ -4,14 +4,14 @@
  * set than on plain row-major operands. `base` resolves BatchMatMul to the
  * kernel this one replaces, which does the multiplication.
  */
-import { BatchMatMul } from '@tensorflow/tfjs';
+import { BatchMatMul } from '@tensorflow/tfjs-core';
 import type {
   BatchMatMulAttrs,
   BatchMatMulInputs,
   KernelConfig,
   KernelFunc,
   TensorInfo,
-} from '@tensorflow/tfjs';
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type BaseKernels, WasmOps } from './wasm-ops.js';
 

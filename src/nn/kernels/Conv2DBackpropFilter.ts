@@ -12,14 +12,14 @@
  * of dY (32x32x64 at batch 64). Smaller layers gain nothing from it and
  * would pay for the extra copies, so they run in one piece.
  */
-import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs';
+import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type {
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropFilterInputs,
   KernelConfig,
   KernelFunc,
   TensorInfo,
-} from '@tensorflow/tfjs';
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { type BaseKernels, WasmOps } from './wasm-ops.js';
 

@@ -10,14 +10,14 @@
  * interleaved: no multiplications by inserted zeros. Stride 1 is one phase:
  * the classic "full" convolution with the flipped filter.
  */
-import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs';
+import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type {
   Conv2DBackpropInputAttrs,
   Conv2DBackpropInputInputs,
   KernelConfig,
   KernelFunc,
   TensorInfo,
-} from '@tensorflow/tfjs';
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { f32 } from './heap.js';
 import { type BaseKernels, WasmOps } from './wasm-ops.js';

@@ -4,14 +4,14 @@
  * order) equal to the window's saved maximum, as tfjs's cpu kernel does.
  * tfjs-backend-wasm 4.22's MaxPoolGrad runs ~50x slower than its forward.
  */
-import { backend_util, MaxPoolGrad } from '@tensorflow/tfjs';
+import { backend_util, MaxPoolGrad } from '@tensorflow/tfjs-core';
 import type {
   KernelConfig,
   KernelFunc,
   MaxPoolGradAttrs,
   MaxPoolGradInputs,
   TensorInfo,
-} from '@tensorflow/tfjs';
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { f32 } from './heap.js';
 

@@ -8,7 +8,7 @@
  *   w' = w - lr * (momentum > 0 ? v' : d)
  * Inputs {w, g} or {w, g, v}; outputs [w'] or [w', v'].
  */
-import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { f32 } from './heap.js';
 

@@ -1,12 +1,12 @@
 /** Slice for wasm without reading the whole input out of the heap first. */
-import { Slice, slice_util } from '@tensorflow/tfjs';
+import { Slice, slice_util } from '@tensorflow/tfjs-core';
 import type {
   KernelConfig,
   KernelFunc,
   SliceAttrs,
   SliceInputs,
   TensorInfo,
-} from '@tensorflow/tfjs';
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { sliceWasm } from './slice-impl.js';
 

@@ -1,5 +1,5 @@
 /** Float32 views of tensors on the wasm heap (take them after the last allocation: the heap may grow). */
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export function f32(backend: BackendWasm, t: TensorInfo): Float32Array {

@@ -11,8 +11,8 @@ import {
   registerKernel,
   Slice,
   unregisterKernel,
-} from '@tensorflow/tfjs';
-import type { KernelConfig } from '@tensorflow/tfjs';
+} from '@tensorflow/tfjs-core';
+import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { AVG_POOL_GRAD_FROM_SHAPE, avgPoolGradFromShapeConfig } from './AvgPoolGradFromShape.js';
 import { batchMatMulConfig } from './BatchMatMul.js';
 import { conv2DBackpropFilterConfig } from './Conv2DBackpropFilter.js';

@@ -4,7 +4,7 @@
  * which costs a full pass over x per slice: the channel splits of grouped
  * convolutions and concat backward would pay it on every activation).
  */
-import type { TensorInfo } from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 export function sliceWasm(

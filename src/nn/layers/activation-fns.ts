@@ -4,7 +4,7 @@
  * allows it) or from the input X. Shared by both kinds so their numbers are
  * the same.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ActivationFn, ActivationSpec, ActivationInSpec } from '../spec.js';
 import { fail } from './rules.js';
 

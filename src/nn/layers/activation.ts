@@ -27,7 +27,7 @@ function createActivation(spec: ActivationSpec | ActivationInSpec, setup: LayerS
     outputShape: setup.outputShape,
     forward: (inputs) => ({ output: activationForward(spec, inputs[0]) }),
     backward(a: BackwardArgs): BackwardResult {
-      const dy = a.dy as import('@tensorflow/tfjs').Tensor;
+      const dy = a.dy as import('@tensorflow/tfjs-core').Tensor;
       const dx =
         spec.kind === 'activation'
           ? gradOfOutput(spec, a.saved.output as typeof dy, dy)

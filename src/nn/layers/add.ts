@@ -1,5 +1,5 @@
 /** Element-wise sum of same-shaped inputs (residual connections). Saves nothing; every dX_i = dY. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { share } from '../share.js';
 import type { AddSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';

@@ -6,7 +6,7 @@
  * that overlap the padding cover fewer elements, so dY is first scaled by
  * kh*kw/count per output position.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { AVG_POOL_GRAD_FROM_SHAPE } from '../kernels/AvgPoolGradFromShape.js';
 import type { PoolSpec } from '../spec.js';
 import { explicitPad } from './conv-attrs.js';

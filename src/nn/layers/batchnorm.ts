@@ -12,7 +12,7 @@
  * and leaves them alone, as Keras does for a layer that is not trainable;
  * its dX = dY * gamma / sqrt(running var + eps).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { BatchNormSpec } from '../spec.js';
 import { tidyBackward } from './layer.js';
 import type { BackwardArgs, BackwardResult, ForwardContext, Layer, LayerSetup } from './layer.js';

@@ -1,5 +1,5 @@
 /** Concatenation along channels (the last axis in NHWC and [N,C]). Saves nothing; dX_i = dY's slice. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ConcatSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import { inheritDensity, type LayerCosts, type LayerDescriptor, type Shape } from './kind.js';

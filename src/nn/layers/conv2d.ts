@@ -7,7 +7,7 @@
  * convolution's backward runs on the dilated filter (zeros between the
  * taps), whose filter gradient is then read back at the taps.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Conv2dSpec } from '../spec.js';
 import { explicitPad, type ExplicitPad } from './conv-attrs.js';
 import { tidyBackward } from './layer.js';

@@ -4,7 +4,7 @@
  * of dY over N, with explicit transposes (the wasm BatchMatMul is slow with
  * transpose flags).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DenseSpec } from '../spec.js';
 import { tidyBackward } from './layer.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';

@@ -13,7 +13,7 @@
  *   in forward) lands on every input position (the transposed convolution),
  *   the multiplier's channels then summed.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { DepthwiseConv2dSpec } from '../spec.js';
 import { tidyBackward } from './layer.js';
 import type { BackwardArgs, BackwardResult, ForwardResult, Layer, LayerSetup } from './layer.js';

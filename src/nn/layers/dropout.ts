@@ -7,7 +7,7 @@
  * SpatialDropout2D) draws one keep/drop per image and channel; its saved
  * mask still has the input's size.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import { hashString, lowbias32, streamKey, uniform01 } from '../prng.js';
 import { share } from '../share.js';
 import type { DropoutSpec } from '../spec.js';

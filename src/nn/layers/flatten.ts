@@ -1,5 +1,5 @@
 /** Flatten [N,H,W,C] -> [N, H*W*C] (NHWC order; the weights that follow are internal). Saves nothing. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { FlattenSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import { inheritDensity, type LayerDescriptor } from './kind.js';

@@ -1,5 +1,5 @@
 /** Global average pooling [N,H,W,C] -> [N,C]. Saves nothing; dX = dY/(H*W) everywhere. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GlobalAvgPoolSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import { inheritDensity, type LayerDescriptor } from './kind.js';

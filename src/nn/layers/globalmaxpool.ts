@@ -3,7 +3,7 @@
  * dY to every position that equals its channel's maximum (as TensorFlow's
  * gradient of max does for ties).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { GlobalMaxPoolSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import { inheritDensity, type LayerDescriptor } from './kind.js';

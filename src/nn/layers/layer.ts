@@ -8,8 +8,8 @@
  * argument, like a reshape; the caller disposes each reference). Temporary
  * tensors stay inside tf.tidy.
  */
-import * as tf from '@tensorflow/tfjs';
-import type { Tensor } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import type { Tensor } from '@tensorflow/tfjs-core';
 import type { Buffer, Param } from '../param.js';
 import type { LayerSpec } from '../spec.js';
 

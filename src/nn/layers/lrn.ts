@@ -4,7 +4,7 @@
  * (tfjs's alpha multiplies the sum directly, so it gets alpha/size.) Saves
  * its input X and output Y; backward is tfjs's LRNGrad kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { LrnSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import { inheritDensity, type LayerCosts, type LayerDescriptor, type Shape } from './kind.js';

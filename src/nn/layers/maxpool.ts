@@ -3,7 +3,7 @@
  * input X and output Y; backward routes dY to the maximum of each window
  * (tfjs MaxPoolGrad).
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { PoolSpec } from '../spec.js';
 import { explicitPad } from './conv-attrs.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';

@@ -3,7 +3,7 @@
  * input (role 'input' covers all of a layer's inputs); dX_i = dY times the
  * product of the other inputs.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { MultiplySpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import type { LayerCosts, LayerDescriptor, Shape } from './kind.js';

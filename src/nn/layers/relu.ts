@@ -1,5 +1,5 @@
 /** ReLU. Saves its output Y; backward: dX = dY where Y > 0, else 0. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ReluSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import { sparseSource, type LayerDescriptor } from './kind.js';

@@ -1,5 +1,5 @@
 /** y = x * scale + offset (Keras Rescaling, scalar factors). Saves nothing; dX = dY * scale. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { RescaleSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import { denseOutput, type LayerDescriptor } from './kind.js';

@@ -3,7 +3,7 @@
  * [C,H,W] or [C] in the spec's convention, the elements kept in NHWC order
  * (as Keras' channels_last Reshape). A view of its input, like flatten.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { ReshapeSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import { inheritDensity, type LayerDescriptor } from './kind.js';

@@ -4,7 +4,7 @@
  * saves; it also returns the mean loss and the number of correct argmax
  * predictions. Backward: dLogits = (Y - onehot(labels)) / N.
  */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { SoftmaxCrossEntropySpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, ForwardContext, Layer, LayerSetup } from './layer.js';
 import { denseOutput, type LayerDescriptor } from './kind.js';

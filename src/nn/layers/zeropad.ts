@@ -1,5 +1,5 @@
 /** Zero padding of a feature map ([top, bottom, left, right]). Saves nothing; dX is dY's inner window. */
-import * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
 import type { CropSpec, ZeroPadSpec } from '../spec.js';
 import type { BackwardArgs, BackwardResult, Layer, LayerSetup } from './layer.js';
 import { inheritDensity, type LayerDescriptor } from './kind.js';
