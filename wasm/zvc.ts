@@ -11,6 +11,14 @@
 // tables live at a caller-chosen offset `tables` (TABLES_BYTES bytes, filled
 // once by initTables).
 //
+// Speed (docs/CODECS.md, "How the ZVC kernels work"): a block's 32-bit mask
+// comes from packing the lane compares down to bytes (i16x8/i8x16.narrow)
+// and one i8x16.bitmask per 16 elements, with no dependency between the
+// vectors' masks; each vector's shuffle-table index is a shift and an and of
+// that mask (the table rows are 16 bytes apart), and each store offset is a
+// running sum of the popcounts of those indices. wasm/zvc-v1.ts keeps the
+// first kernels, which the benchmark runs beside these.
+//
 // Encoders write whole 16-byte vectors, so they may clobber up to the
 // maximum encoded size (4*ceil(n/32) + eb*n bytes) of the destination, never
 // beyond it. Decoders never read outside [src, src+srcLen) and never write
@@ -71,40 +79,69 @@ export function encode32(src: usize, n: u32, dst: usize, tables: usize): u32 {
   let s = src;
   let d = dst;
   for (let b: u32 = 0; b < full; b++) {
-    const maskAt = d;
-    let o = d + 4;
-    let mask: u32 = 0;
-    // Two halves of 16 elements keep few vectors live (V8 has 16 registers).
-    for (let h: u32 = 0; h < 2; h++) {
-      const v0 = v128.load(s, 0);
-      const v1 = v128.load(s, 16);
-      const v2 = v128.load(s, 32);
-      const v3 = v128.load(s, 48);
-      // 4-bit non-zero masks, one per vector of 4 elements.
-      const m0 = (<u32>i32x4.bitmask(i32x4.eq(v0, zero))) ^ 15;
-      const m1 = (<u32>i32x4.bitmask(i32x4.eq(v1, zero))) ^ 15;
-      const m2 = (<u32>i32x4.bitmask(i32x4.eq(v2, zero))) ^ 15;
-      const m3 = (<u32>i32x4.bitmask(i32x4.eq(v3, zero))) ^ 15;
-      const hm = m0 | (m1 << 4) | (m2 << 8) | (m3 << 12);
-      // Compact each vector's non-zeros to its front with the shuffle of its
-      // mask, store all 16 bytes, advance by the non-zeros only. Offsets are
-      // popcounts of the mask's lower bits, so the stores are independent.
-      v128.store(o, i8x16.swizzle(v0, v128.load(ct + (m0 << 4))));
-      v128.store(o + ((<usize>popcnt(m0)) << 2), i8x16.swizzle(v1, v128.load(ct + (m1 << 4))));
-      v128.store(
-        o + ((<usize>popcnt(hm & 0xff)) << 2),
-        i8x16.swizzle(v2, v128.load(ct + (m2 << 4))),
-      );
-      v128.store(
-        o + ((<usize>popcnt(hm & 0xfff)) << 2),
-        i8x16.swizzle(v3, v128.load(ct + (m3 << 4))),
-      );
-      o += (<usize>popcnt(hm)) << 2;
-      mask |= hm << (h << 4);
-      s += 64;
-    }
-    store<u32>(maskAt, mask);
-    d = o;
+    const v0 = v128.load(s, 0);
+    const v1 = v128.load(s, 16);
+    const v2 = v128.load(s, 32);
+    const v3 = v128.load(s, 48);
+    const v4 = v128.load(s, 64);
+    const v5 = v128.load(s, 80);
+    const v6 = v128.load(s, 96);
+    const v7 = v128.load(s, 112);
+    // Zero lanes -> all-ones 32-bit lanes, packed to 16 then 8 bits per
+    // element: one bitmask gives 16 elements' zero bits.
+    const zlo = <u32>(
+      i8x16.bitmask(
+        i8x16.narrow_i16x8_s(
+          i16x8.narrow_i32x4_s(i32x4.eq(v0, zero), i32x4.eq(v1, zero)),
+          i16x8.narrow_i32x4_s(i32x4.eq(v2, zero), i32x4.eq(v3, zero)),
+        ),
+      )
+    );
+    const zhi = <u32>(
+      i8x16.bitmask(
+        i8x16.narrow_i16x8_s(
+          i16x8.narrow_i32x4_s(i32x4.eq(v4, zero), i32x4.eq(v5, zero)),
+          i16x8.narrow_i32x4_s(i32x4.eq(v6, zero), i32x4.eq(v7, zero)),
+        ),
+      )
+    );
+    const mask = ~(zlo | (zhi << 16));
+    store<u32>(d, mask);
+    const o = d + 4;
+    // Compact each vector's non-zeros to its front with the shuffle of its
+    // 4-bit mask (row = nibble * 16), store all 16 bytes, advance by the
+    // non-zeros only: later stores overwrite the garbage lanes.
+    v128.store(o, i8x16.swizzle(v0, v128.load(ct + ((mask << 4) & 0xf0))));
+    v128.store(
+      o + ((<usize>popcnt(mask & 0xf)) << 2),
+      i8x16.swizzle(v1, v128.load(ct + (mask & 0xf0))),
+    );
+    v128.store(
+      o + ((<usize>popcnt(mask & 0xff)) << 2),
+      i8x16.swizzle(v2, v128.load(ct + ((mask >> 4) & 0xf0))),
+    );
+    v128.store(
+      o + ((<usize>popcnt(mask & 0xfff)) << 2),
+      i8x16.swizzle(v3, v128.load(ct + ((mask >> 8) & 0xf0))),
+    );
+    v128.store(
+      o + ((<usize>popcnt(mask & 0xffff)) << 2),
+      i8x16.swizzle(v4, v128.load(ct + ((mask >> 12) & 0xf0))),
+    );
+    v128.store(
+      o + ((<usize>popcnt(mask & 0xfffff)) << 2),
+      i8x16.swizzle(v5, v128.load(ct + ((mask >> 16) & 0xf0))),
+    );
+    v128.store(
+      o + ((<usize>popcnt(mask & 0xffffff)) << 2),
+      i8x16.swizzle(v6, v128.load(ct + ((mask >> 20) & 0xf0))),
+    );
+    v128.store(
+      o + ((<usize>popcnt(mask & 0xfffffff)) << 2),
+      i8x16.swizzle(v7, v128.load(ct + ((mask >> 24) & 0xf0))),
+    );
+    d = o + ((<usize>popcnt(mask)) << 2);
+    s += 128;
   }
   const rest = n & 31;
   if (rest != 0) {
@@ -156,65 +193,33 @@ export function decodeBlocks32(
   // popcount of the mask's lower bits, so the eight loads are independent.
   while (b < maxBlocks && s + 132 <= end) {
     const mask = load<u32>(s);
-    const base = s + 4;
-    v128.store(d, i8x16.swizzle(v128.load(base), v128.load(et + ((mask & 0xf) << 4))), 0);
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xf)) << 2)),
-        v128.load(et + (((mask >> 4) & 0xf) << 4)),
-      ),
-      16,
-    );
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xff)) << 2)),
-        v128.load(et + (((mask >> 8) & 0xf) << 4)),
-      ),
-      32,
-    );
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xfff)) << 2)),
-        v128.load(et + (((mask >> 12) & 0xf) << 4)),
-      ),
-      48,
-    );
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xffff)) << 2)),
-        v128.load(et + (((mask >> 16) & 0xf) << 4)),
-      ),
-      64,
-    );
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xfffff)) << 2)),
-        v128.load(et + (((mask >> 20) & 0xf) << 4)),
-      ),
-      80,
-    );
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xffffff)) << 2)),
-        v128.load(et + (((mask >> 24) & 0xf) << 4)),
-      ),
-      96,
-    );
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xfffffff)) << 2)),
-        v128.load(et + ((mask >> 28) << 4)),
-      ),
-      112,
-    );
-    s = base + ((<usize>popcnt(mask)) << 2);
+    // Each vector's input offset is a running sum of the popcounts of the
+    // table indices (nibble * 16) before it.
+    let p = s + 4;
+    let i: usize = (mask << 4) & 0xf0;
+    v128.store(d, i8x16.swizzle(v128.load(p), v128.load(et + i)), 0);
+    p += (<usize>popcnt(i)) << 2;
+    i = mask & 0xf0;
+    v128.store(d, i8x16.swizzle(v128.load(p), v128.load(et + i)), 16);
+    p += (<usize>popcnt(i)) << 2;
+    i = (mask >> 4) & 0xf0;
+    v128.store(d, i8x16.swizzle(v128.load(p), v128.load(et + i)), 32);
+    p += (<usize>popcnt(i)) << 2;
+    i = (mask >> 8) & 0xf0;
+    v128.store(d, i8x16.swizzle(v128.load(p), v128.load(et + i)), 48);
+    p += (<usize>popcnt(i)) << 2;
+    i = (mask >> 12) & 0xf0;
+    v128.store(d, i8x16.swizzle(v128.load(p), v128.load(et + i)), 64);
+    p += (<usize>popcnt(i)) << 2;
+    i = (mask >> 16) & 0xf0;
+    v128.store(d, i8x16.swizzle(v128.load(p), v128.load(et + i)), 80);
+    p += (<usize>popcnt(i)) << 2;
+    i = (mask >> 20) & 0xf0;
+    v128.store(d, i8x16.swizzle(v128.load(p), v128.load(et + i)), 96);
+    p += (<usize>popcnt(i)) << 2;
+    i = (mask >> 24) & 0xf0;
+    v128.store(d, i8x16.swizzle(v128.load(p), v128.load(et + i)), 112);
+    s += 4 + ((<usize>popcnt(mask)) << 2);
     d += 128;
     b++;
   }
@@ -280,26 +285,24 @@ export function encode16(src: usize, n: u32, dst: usize, tables: usize): u32 {
     const v1 = v128.load(s, 16);
     const v2 = v128.load(s, 32);
     const v3 = v128.load(s, 48);
-    const z: u32 =
-      (<u32>i16x8.bitmask(i16x8.eq(v0, zero))) |
-      ((<u32>i16x8.bitmask(i16x8.eq(v1, zero))) << 8) |
-      ((<u32>i16x8.bitmask(i16x8.eq(v2, zero))) << 16) |
-      ((<u32>i16x8.bitmask(i16x8.eq(v3, zero))) << 24);
-    const mask = ~z;
+    // Zero lanes packed to bytes: one bitmask gives 16 elements' zero bits.
+    const z01 = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.eq(v0, zero), i16x8.eq(v1, zero)));
+    const z23 = <u32>i8x16.bitmask(i8x16.narrow_i16x8_s(i16x8.eq(v2, zero), i16x8.eq(v3, zero)));
+    const mask = ~(z01 | (z23 << 16));
     store<u32>(d, mask);
     const base = d + 4;
-    v128.store(base, i8x16.swizzle(v0, v128.load(ct + ((mask & 0xff) << 4))));
+    v128.store(base, i8x16.swizzle(v0, v128.load(ct + ((mask << 4) & 0xff0))));
     v128.store(
       base + ((<usize>popcnt(mask & 0xff)) << 1),
-      i8x16.swizzle(v1, v128.load(ct + (((mask >> 8) & 0xff) << 4))),
+      i8x16.swizzle(v1, v128.load(ct + ((mask >> 4) & 0xff0))),
     );
     v128.store(
       base + ((<usize>popcnt(mask & 0xffff)) << 1),
-      i8x16.swizzle(v2, v128.load(ct + (((mask >> 16) & 0xff) << 4))),
+      i8x16.swizzle(v2, v128.load(ct + ((mask >> 12) & 0xff0))),
     );
     v128.store(
       base + ((<usize>popcnt(mask & 0xffffff)) << 1),
-      i8x16.swizzle(v3, v128.load(ct + ((mask >> 24) << 4))),
+      i8x16.swizzle(v3, v128.load(ct + ((mask >> 20) & 0xff0))),
     );
     d = base + ((<usize>popcnt(mask)) << 1);
     s += 64;
@@ -339,31 +342,13 @@ export function decodeBlocks16(
   while (b < maxBlocks && s + 68 <= end) {
     const mask = load<u32>(s);
     const base = s + 4;
-    v128.store(d, i8x16.swizzle(v128.load(base), v128.load(et + ((mask & 0xff) << 4))), 0);
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xff)) << 1)),
-        v128.load(et + (((mask >> 8) & 0xff) << 4)),
-      ),
-      16,
-    );
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xffff)) << 1)),
-        v128.load(et + (((mask >> 16) & 0xff) << 4)),
-      ),
-      32,
-    );
-    v128.store(
-      d,
-      i8x16.swizzle(
-        v128.load(base + ((<usize>popcnt(mask & 0xffffff)) << 1)),
-        v128.load(et + ((mask >> 24) << 4)),
-      ),
-      48,
-    );
+    const p0 = (<usize>popcnt(mask & 0xff)) << 1;
+    const p1 = (<usize>popcnt(mask & 0xffff)) << 1;
+    const p2 = (<usize>popcnt(mask & 0xffffff)) << 1;
+    v128.store(d, i8x16.swizzle(v128.load(base), v128.load(et + ((mask << 4) & 0xff0))), 0);
+    v128.store(d, i8x16.swizzle(v128.load(base + p0), v128.load(et + ((mask >> 4) & 0xff0))), 16);
+    v128.store(d, i8x16.swizzle(v128.load(base + p1), v128.load(et + ((mask >> 12) & 0xff0))), 32);
+    v128.store(d, i8x16.swizzle(v128.load(base + p2), v128.load(et + ((mask >> 20) & 0xff0))), 48);
     s = base + ((<usize>popcnt(mask)) << 1);
     d += 64;
     b++;

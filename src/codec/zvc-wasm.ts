@@ -57,6 +57,11 @@ export interface ZvcWasmOptions {
   readonly memory?: WasmMemory;
   /** Offset of TABLES_BYTES bytes the caller reserved in `memory` for the shuffle tables. */
   readonly tables?: number;
+  /**
+   * Which build of the kernels: 'zvc' (the default) or 'zvc-v1', the first
+   * kernels, kept as the benchmark's reference contender (same bytes, slower).
+   */
+  readonly kernels?: 'zvc' | 'zvc-v1';
 }
 
 export class ZvcWasm {
@@ -83,7 +88,7 @@ export class ZvcWasm {
    */
   static create(options: ZvcWasmOptions = {}): ZvcWasm | undefined {
     if (wasmApi === undefined || !simdSupported()) return undefined;
-    const mod = loadWasmModule('zvc');
+    const mod = loadWasmModule(options.kernels ?? 'zvc');
     if (mod === undefined) return undefined;
     const own = options.memory === undefined;
     const memory = options.memory ?? new wasmApi.Memory({ initial: 1, maximum: 65536 });

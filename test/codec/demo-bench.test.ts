@@ -48,13 +48,15 @@ test('bench:codecs --quick runs every codec and writes JSON with the targets', a
     script: 'bench/codecs.ts',
   });
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /\| zeros \| density \| codec \|/);
+  assert.match(r.out, /\| zeros \| bits \| density \| codec \|/);
+  assert.match(r.out, /before \(zvc-v1\) and after/);
   const report = JSON.parse(readFileSync(out, 'utf8'));
   assert.equal(report.quick, true);
   const names = new Set(report.rows.map((row: { codec: string }) => row.codec));
   for (const name of [
     'memcpy (TypedArray.set)',
     'zvc wasm (in heap)',
+    'zvc-v1 wasm (in heap, before)',
     'zvc wasm (Uint8Array API)',
     'zvc ts',
     'rle (8/8)',
@@ -62,6 +64,10 @@ test('bench:codecs --quick runs every codec and writes JSON with the targets', a
     'node:zlib deflate 1',
   ])
     assert.ok(names.has(name), name);
-  assert.equal(report.rows.length, 8 * names.size);
+  // float32: every contender on 8 tensors; 16-bit: memcpy and the four zvc contenders.
+  const rows32 = report.rows.filter((row: { bits: number }) => row.bits === 32);
+  const rows16 = report.rows.filter((row: { bits: number }) => row.bits === 16);
+  assert.equal(rows32.length, 8 * names.size);
+  assert.equal(rows16.length, 8 * 5);
   assert.ok(report.targets.length >= 4);
 });
