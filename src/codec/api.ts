@@ -11,7 +11,9 @@ import { annotate } from './container/annotate.js';
 import { inspectParsed, type InspectReport } from './container/inspect.js';
 import {
   bytesOf,
+  compressInput,
   planCompress,
+  type CompressInput,
   type CompressOptions,
   type TensorData,
 } from './container/options.js';
@@ -28,7 +30,8 @@ import { maxContainerSize, writeContainer, writeContainerInto } from './containe
 import { permuteShape, transposeLayout } from './layout.js';
 import { getCodec } from './registry.js';
 
-export type { CompressOptions, TensorData } from './container/options.js';
+export type { CompressInput, CompressOptions, TensorData } from './container/options.js';
+export type { TensorLike } from './tensor-input.js';
 export type { ContainerLayout, TensorLayout } from './container/format.js';
 export type { InspectReport, ChunkReport } from './container/inspect.js';
 export type { ChunkInfo } from './container/reader.js';
@@ -104,9 +107,15 @@ function decodeTensorInto(c: ParsedContainer, out: Uint8Array): void {
   transposeLayout(stored, c.elementBytes, storedShape, h.codecLayout, h.layout, out);
 }
 
-/** Compresses `data` into a new container of exactly its size. */
-export function compress(data: TensorData, options: CompressOptions = {}): Uint8Array {
+/**
+ * Compresses `input` (a typed array, or a tensor object such as a tf.Tensor:
+ * its dtype and shape become the defaults) into a new container of exactly its size.
+ */
+export function compress(input: CompressInput, options: CompressOptions = {}): Uint8Array {
   requireLittleEndian();
+  const checked = compressInput(input, options);
+  const data = checked.data;
+  options = checked.options;
   const { header, codec } = planCompress(data, options, getCodec);
   return writeContainer(header, codec, codecOrder(header, bytesOf(data)));
 }
@@ -116,9 +125,13 @@ export function compress(data: TensorData, options: CompressOptions = {}): Uint8
  * elements, given options.dtype) with these options: a size for compressInto.
  */
 export function maxCompressedSize(
-  data: TensorData | number,
+  input: CompressInput | number,
   options: CompressOptions = {},
 ): number {
+  const checked =
+    typeof input === 'number' ? { data: input, options } : compressInput(input, options);
+  const data = checked.data;
+  options = checked.options;
   const { header, codec } = planCompress(data, options, getCodec);
   return maxContainerSize(header, codec);
 }
@@ -128,8 +141,15 @@ export function maxCompressedSize(
  * `out` of maxCompressedSize bytes always suffices; a smaller one works when the
  * result fits, else InvalidArgumentError.
  */
-export function compressInto(data: TensorData, options: CompressOptions, out: Uint8Array): number {
+export function compressInto(
+  input: CompressInput,
+  options: CompressOptions,
+  out: Uint8Array,
+): number {
   requireLittleEndian();
+  const checked = compressInput(input, options);
+  const data = checked.data;
+  options = checked.options;
   const { header, codec } = planCompress(data, options, getCodec);
   return writeContainerInto(header, codec, codecOrder(header, bytesOf(data)), out);
 }
@@ -272,7 +292,7 @@ export function compressStream(
     options.elements ?? (options.shape ? options.shape.reduce((a, d) => a * d, 1) : undefined);
   if (elements === undefined)
     throw new InvalidArgumentError('a compress stream needs options.shape or options.elements');
-  const { header, codec } = planCompress(elements, options, getCodec);
+  const { header, codec } = planCompress(elements, options, getCodec, ['elements']);
   if (header.layout !== header.codecLayout)
     throw new InvalidArgumentError(
       'a compress stream cannot transpose; give codecLayout equal to layout',

@@ -3,6 +3,9 @@
  * zero, so -0.0 and NaN count as non-zero (cdma is lossless).
  */
 import { bytesOf, checkElements, type ElementBytes, type TypedArray } from './bytes.js';
+import { InvalidArgumentError } from '../errors.js';
+import { DTYPE_BYTES } from './codec.js';
+import { isTensorLike, readTensor, type TensorLike } from './tensor-input.js';
 import { zvcKernelFor, type ZvcImplChoice } from './zvc-impl.js';
 
 /**
@@ -45,8 +48,26 @@ function countUnaligned(b: Uint8Array, n: number, eb: ElementBytes): number {
   return nz;
 }
 
-/** Non-zero elements / elements (0 for an empty array). */
-export function density(data: TypedArray | Uint8Array, elementBytes: ElementBytes): number {
-  const n = data.byteLength / elementBytes;
-  return n === 0 ? 0 : countNonZero(data, elementBytes) / n;
+/**
+ * Non-zero elements / elements (0 for an empty array). The element width
+ * defaults to 4 for a Float32Array, 2 for a Uint16Array (float16/bfloat16
+ * bits) and the dtype's for a tensor object (a tf.Tensor); other arrays need it.
+ */
+export function density(
+  data: TypedArray | Uint8Array | TensorLike,
+  elementBytes?: ElementBytes,
+): number {
+  if (isTensorLike(data)) {
+    const t = readTensor(data);
+    return density(t.data, elementBytes ?? DTYPE_BYTES[t.dtype]);
+  }
+  const eb =
+    elementBytes ??
+    (data instanceof Float32Array ? 4 : data instanceof Uint16Array ? 2 : undefined);
+  if (eb === undefined)
+    throw new InvalidArgumentError(
+      `density of a ${data.constructor.name} needs the element width: density(data, 4) or density(data, 2)`,
+    );
+  const n = data.byteLength / eb;
+  return n === 0 ? 0 : countNonZero(data, eb) / n;
 }

@@ -5,7 +5,8 @@
  */
 import { InvalidArgumentError } from '../../errors.js';
 import { DTYPE_BYTES, type Codec, type CodecId, type CodecParams, type DType } from '../codec.js';
-import { codecDescriptor } from '../registry.js';
+import { codecDescriptor, isCodecId as codecKnown } from '../registry.js';
+import { isTensorLike, readTensor, type TensorLike } from '../tensor-input.js';
 import {
   CHUNK_ELEMENT_MULTIPLE,
   DEFAULT_CHUNK_BYTES,
@@ -18,6 +19,9 @@ import {
 
 /** Tensor data: float32 values, 16-bit patterns (float16/bfloat16), or raw little-endian bytes. */
 export type TensorData = Float32Array | Uint16Array | Uint8Array;
+
+/** What compress() takes: tensor data, or a tensor object such as a tf.Tensor (tensor-input.ts). */
+export type CompressInput = TensorData | TensorLike;
 
 export interface CompressOptions {
   /** Codec id; default 'zvc'. */
@@ -36,6 +40,70 @@ export interface CompressOptions {
   readonly chunkBytes?: number;
 }
 
+/** The names CompressOptions has; any other key is an InvalidArgumentError. */
+export const COMPRESS_OPTION_NAMES: readonly string[] = [
+  'codec',
+  'params',
+  'dtype',
+  'shape',
+  'layout',
+  'codecLayout',
+  'chunkBytes',
+];
+
+/**
+ * Throws InvalidArgumentError unless `options` is an object whose keys are
+ * all in `known` (keys set to undefined count as absent). The message names
+ * the key and lists the valid ones; a codec parameter given as an option is
+ * pointed to `params`.
+ */
+export function checkOptionNames(
+  options: unknown,
+  known: readonly string[],
+  what: string,
+  codec?: string,
+): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new InvalidArgumentError(`${what} options must be an object, not ${String(options)}`);
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined || known.includes(key)) continue;
+    let hint = '';
+    if (codec !== undefined) {
+      const d = codecDescriptor(codec);
+      if (d.params.some((s) => s.name === key))
+        hint = `; codec parameters go in params: { params: { ${key}: ${String(value)} } }`;
+      else if (d.params.length === 0) hint = `; codec ${codec} takes no parameters`;
+      else
+        hint = `; codec ${codec} takes parameters ${d.params.map((s) => s.name).join(', ')} (in params)`;
+    }
+    throw new InvalidArgumentError(
+      `unknown ${what} option '${key}'; valid options: ${known.join(', ')}${hint}`,
+    );
+  }
+}
+
+/**
+ * A tensor object read once into its typed array, with its dtype and shape
+ * filled into the options (a dtype given there must agree); other data and
+ * options pass through.
+ */
+export function compressInput(
+  data: CompressInput,
+  options: CompressOptions = {},
+): { data: TensorData; options: CompressOptions } {
+  if (!isTensorLike(data)) return { data, options };
+  const t = readTensor(data);
+  if (options?.dtype !== undefined && options.dtype !== t.dtype)
+    throw new InvalidArgumentError(
+      `the tensor is ${t.dtype}; option dtype ${options.dtype} disagrees`,
+    );
+  return {
+    data: t.data,
+    options: { ...options, dtype: t.dtype, shape: options?.shape ?? t.shape },
+  };
+}
+
 export type CodecLookup = (id: CodecId, params?: CodecParams) => Codec;
 
 /** A checked compress request. */
@@ -45,6 +113,13 @@ export interface CompressPlan {
 }
 
 function dtypeOf(data: TensorData | number, dtype: DType | undefined): DType {
+  if (
+    typeof data !== 'number' &&
+    !(data instanceof Float32Array || data instanceof Uint16Array || data instanceof Uint8Array)
+  )
+    throw new InvalidArgumentError(
+      `cdma compresses a Float32Array, a Uint16Array (float16/bfloat16 bits), a Uint8Array (raw bytes, with dtype) or a tensor (dtype, shape, dataSync()), not ${describe(data)}`,
+    );
   if (dtype !== undefined && !(dtype in DTYPE_BYTES))
     throw new InvalidArgumentError(
       `unknown dtype '${String(dtype)}'; use float32, float16 or bfloat16`,
@@ -66,6 +141,11 @@ function dtypeOf(data: TensorData | number, dtype: DType | undefined): DType {
   return dtype;
 }
 
+function describe(x: unknown): string {
+  if (x === null || typeof x !== 'object') return String(x);
+  return x.constructor?.name ?? 'an object';
+}
+
 function layoutOf(v: ContainerLayout | undefined, what: string): ContainerLayout {
   const layout = v ?? 'flat';
   if (!LAYOUTS.includes(layout))
@@ -73,6 +153,12 @@ function layoutOf(v: ContainerLayout | undefined, what: string): ContainerLayout
       `unknown ${what} '${String(layout)}'; use ${LAYOUTS.join(', ')}`,
     );
   return layout;
+}
+
+/** The codec an unknown-option message talks about: the one asked for (default zvc) if registered. */
+function hintCodec(id: unknown): string | undefined {
+  const codec = id ?? 'zvc';
+  return typeof codec === 'string' && codecKnown(codec) ? codec : undefined;
 }
 
 /** Elements per chunk for `chunkBytes` of `dtype`. */
@@ -103,7 +189,14 @@ export function planCompress(
   data: TensorData | number,
   options: CompressOptions,
   getCodec: CodecLookup,
+  extraOptions: readonly string[] = [],
 ): CompressPlan {
+  checkOptionNames(
+    options,
+    extraOptions.length === 0 ? COMPRESS_OPTION_NAMES : [...COMPRESS_OPTION_NAMES, ...extraOptions],
+    'compress',
+    hintCodec(options?.codec),
+  );
   const dtype = dtypeOf(data, options.dtype);
   const eb = DTYPE_BYTES[dtype];
   let elements: number;
