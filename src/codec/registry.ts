@@ -12,6 +12,7 @@ import type {
   CodecId,
   CodecOptions,
   CodecParams,
+  ElementBytes,
   ParamSpec,
 } from './codec.js';
 import { MAX_CONTAINER_ID, MAX_PARAMS, PARAM_NAME } from './container/limits.js';
@@ -38,10 +39,17 @@ export const CODEC_DESCRIPTIONS: Readonly<Record<string, string>> = descriptions
 /** The options getCodec passes to a codec's create (implementation choices). */
 export type GetCodecOptions = CodecOptions;
 
+/** Names a codec parameter cannot have: codec configurations (TensorCodec.toConfig) use them. */
+export const RESERVED_PARAM_NAMES: readonly string[] = ['id', 'dtype'];
+
 function checkSpec(id: string, s: ParamSpec): void {
   const where = `codec ${id} parameter '${s.name}'`;
   if (!PARAM_NAME.test(s.name))
     throw new InvalidArgumentError(`${where}: a name is 1-32 letters, digits or _`);
+  if (RESERVED_PARAM_NAMES.includes(s.name))
+    throw new InvalidArgumentError(
+      `${where}: ${RESERVED_PARAM_NAMES.join(' and ')} name the codec and the dtype in a codec's configuration; choose another name`,
+    );
   if (s.type !== 'integer' && s.type !== 'number')
     throw new InvalidArgumentError(`${where}: type must be 'integer' or 'number'`);
   if (!Number.isFinite(s.min) || !Number.isFinite(s.max) || s.min > s.max)
@@ -89,6 +97,29 @@ export function registerCodec(d: CodecDescriptor): void {
   ids.push(d.id);
   paramsById[d.id] = d.params;
   descriptionsById[d.id] = d.description;
+}
+
+/** What listCodecs tells about one registered codec. */
+export interface CodecInfo {
+  readonly id: CodecId;
+  readonly containerId: number;
+  readonly description: string;
+  readonly params: readonly ParamSpec[];
+  readonly elementBytes: readonly ElementBytes[];
+}
+
+/** Every registered codec, in registration order (cdma's four first). */
+export function listCodecs(): CodecInfo[] {
+  return ids.map((id) => {
+    const d = byId.get(id) as CodecDescriptor;
+    return {
+      id: d.id,
+      containerId: d.containerId,
+      description: d.description,
+      params: d.params,
+      elementBytes: d.elementBytes,
+    };
+  });
 }
 
 /** True when a codec is registered under `id`. */
