@@ -100,6 +100,15 @@ function exactContainerSize(header: ContainerHeader, codec: Codec, raw: Uint8Arr
 }
 
 /**
+ * A new Uint8Array whose bytes are not zeroed first (the writer fills every
+ * byte of it, and the check after writing throws otherwise): zeroing a
+ * container-sized array costs a pass over memory the writer overwrites anyway.
+ */
+function uninitialized(bytes: number): Uint8Array {
+  return new Uint8Array(Buffer.allocUnsafeSlow(bytes).buffer, 0, bytes);
+}
+
+/**
  * Writes the container for `raw` into a new array of exactly its size: sized
  * up front where the codec's exact size is cheap (its descriptor's
  * cheapExactSize: zvc, none), else encoded into a worst-case buffer and
@@ -110,7 +119,7 @@ export function writeContainer(header: ContainerHeader, codec: Codec, raw: Uint8
     codecDescriptor(codec.id).cheapExactSize === true &&
     raw.length === header.elements * DTYPE_BYTES[header.dtype]
   ) {
-    const out = new Uint8Array(exactContainerSize(header, codec, raw));
+    const out = uninitialized(exactContainerSize(header, codec, raw));
     const n = writeContainerInto(header, codec, raw, out);
     if (n !== out.length)
       throw new Error(`container size ${n} differs from the exact size ${out.length}`);
