@@ -51,7 +51,8 @@ test('a tensor cdma cannot take is an InvalidArgumentError saying what to do', (
       /shape \[3\] holds 3 elements but the data has 2/,
     ],
     [
-      () => compress({ dtype: 'float32', shape: [2], data: async () => new Float32Array(2) }),
+      () =>
+        compress({ dtype: 'float32', shape: [2], data: async () => new Float32Array(2) } as never),
       /no dataSync\(\); pass its values instead/,
     ],
     [

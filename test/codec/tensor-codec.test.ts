@@ -128,7 +128,7 @@ test('a codec a program registers is a codec object too, and listCodecs shows it
     ],
     elementBytes: [4],
     create: ({ mask }) => {
-      const flip = (src: Uint8Array, out = new Uint8Array(src.length)) => {
+      const flip = (src: Uint8Array, out: Uint8Array = new Uint8Array(src.length)) => {
         for (let i = 0; i < src.length; i++) out[i] = src[i] ^ mask;
         return out.subarray(0, src.length);
       };
