@@ -11,11 +11,12 @@ export function buildProgram(): Command {
       'Train deep networks in less accelerator memory than their activations need:\n' +
         'offload saved activations to host memory (vDNN) and compress them in flight (cDMA).',
     )
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .version('0.1.0');
   registerCommands(program);
   forEachCommand(program, (cmd) => {
-    cmd.configureOutput({ outputError: (str, write) => write(cdmaPrefix(str)) });
+    cmd.configureOutput({
+      outputError: (str, write) => write(`${commanderMessage(str, commandPath(cmd))}\n`),
+    });
   });
   requiredAfterUnknown(program);
   return program;
@@ -29,6 +30,29 @@ function forEachCommand(cmd: Command, f: (c: Command) => void): void {
 /** Commander's errors read `error: ...`; the CLI's own read `cdma: ...`: one prefix for both. */
 export function cdmaPrefix(message: string): string {
   return message.startsWith('cdma: ') ? message : `cdma: ${message.replace(/^error: /, '')}`;
+}
+
+/** `cdma train`, `cdma` for the program itself. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * One line for a commander error, as the CLI's own errors are: the message
+ * with the `cdma:` prefix, commander's "(Did you mean --model?)" folded in as
+ * "(did you mean --model?)", and where the usage is.
+ * e.g. "cdma: unknown option '--modle' (did you mean --model?); see cdma train --help"
+ */
+export function commanderMessage(text: string, command: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const [first = '', ...rest] = lines;
+  const hints = rest.map((l) => l.replace(/^\(Did you mean/, '(did you mean'));
+  return [cdmaPrefix(first), ...hints].join(' ') + `; see ${command} --help`;
 }
 
 /**
