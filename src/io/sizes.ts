@@ -23,6 +23,10 @@ const UNITS: Readonly<Record<string, number>> = {
   tb: 1e12,
 };
 
+/** The syntax in one phrase, for help texts: every option that takes bytes says the same. */
+export const BYTE_SIZE_HELP =
+  'bytes, or with a unit: 512MiB, 1.5GiB, 2GB (KiB/MiB/GiB/TiB = 1024^n, kB/MB/GB/TB = 1000^n)';
+
 const SIZE = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-zA-Z]*)\s*$/;
 
 /**

@@ -14,7 +14,7 @@ import { FILE_LIMITS } from '../../io/limits.js';
 import { readBounded } from '../../io/read.js';
 import { checkOutput, writeOutput } from '../../io/write.js';
 import { parseNpy } from '../../io/npy.js';
-import { formatBytes, parseByteSize } from '../../io/sizes.js';
+import { BYTE_SIZE_HELP, formatBytes, parseByteSize } from '../../io/sizes.js';
 import { parseInteger } from '../../io/numbers.js';
 
 /** Commander shows its own usage hint for argument errors it is handed. */
@@ -36,6 +36,11 @@ const parseLevel = asOptionParser((text) => parseInteger('--level', text, { min:
 /** Smallest chunk of any dtype: 32 elements of 2 bytes. */
 const MIN_CHUNK_BYTES = 64;
 
+/** The default chunk size as an option value: 1MiB. */
+function formatChunk(bytes: number): string {
+  return bytes % 2 ** 20 === 0 ? `${bytes / 2 ** 20}MiB` : String(bytes);
+}
+
 /** A byte size from 64 B to 1 GiB; that it is whole elements is checked against the dtype later. */
 function parseChunkSize(text: string): number {
   const bytes = parseByteSize(text, '--chunk-size', MIN_CHUNK_BYTES);
@@ -53,11 +58,12 @@ interface CompressFlags {
   codecLayout?: ContainerLayout;
   level?: number;
   param?: CodecParams;
-  chunkSize: number;
+  chunkSize: string;
   bfloat16?: boolean;
 }
 
 function runCompress(input: string, output: string, flags: CompressFlags): void {
+  const chunkBytes = parseChunkSize(flags.chunkSize);
   checkOutput(output, { inputs: [input] });
   const arr = parseNpy(
     readBounded(input, { what: 'input', maxBytes: FILE_LIMITS.npy, stdin: true }),
@@ -102,7 +108,7 @@ function runCompress(input: string, output: string, flags: CompressFlags): void 
     shape: arr.shape,
     layout: flags.layout,
     codecLayout: flags.codecLayout,
-    chunkBytes: flags.chunkSize,
+    chunkBytes,
   });
   writeOutput(output, container, { inputs: [input] });
   const raw = arr.data.length;
@@ -163,10 +169,9 @@ export function registerCompress(program: Command): void {
     .addOption(
       new Option(
         '--chunk-size <size>',
-        'raw bytes per independently decodable chunk, a multiple of 32 elements up to 1GiB (e.g. 256KiB, 4MiB)',
-      )
-        .argParser(asOptionParser(parseChunkSize))
-        .default(DEFAULT_CHUNK_BYTES, '1MiB'),
+        `raw bytes per independently decodable chunk, a byte size (${BYTE_SIZE_HELP}): ` +
+          'a multiple of 32 elements, up to 1GiB',
+      ).default(formatChunk(DEFAULT_CHUNK_BYTES)),
     )
     .option('--bfloat16', "the input is uint16 ('<u2') holding bfloat16 bit patterns")
     .addHelpText(
