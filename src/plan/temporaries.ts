@@ -51,7 +51,7 @@ export function temporaryBytes(s: LayerShapeBytes, phase: 'forward' | 'backward'
       if (fwd) return 2 * w + 3.25 * Math.min(x, y);
       const dyPart =
         y > CHUNK_ABOVE_BYTES ? y + 3 * y * Math.min(1, BATCH_CHUNK / s.batch) : 3 * y;
-      return dyPart + (s.stride > 1 ? 4 : 1.5) * x + 3 * w;
+      return dyPart + (s.stride > 1 ? 6 : 1.5) * x + 3 * w;
     }
     case 'dense':
       // XNNPACK packs W in forward; backward packs Wᵀ and dY, with explicit transposes.
