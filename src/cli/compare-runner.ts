@@ -10,6 +10,8 @@
 import type { CodecId, CodecParams } from '../codec/codec.js';
 import type { Dataset } from '../data/dataset.js';
 import type { BackendName } from '../nn/backend.js';
+import type { LrScheduleName } from '../train/lr-schedule.js';
+import type { OptimizerName } from '../train/optimizer.js';
 import type { ModelSpec } from '../nn/spec.js';
 import { train, type StepRecord, type TrainSummary } from '../train/trainer.js';
 import type { MemoryConfig } from '../memory/config.js';
@@ -33,6 +35,12 @@ export interface CompareOptions {
   readonly steps: number;
   readonly seed: number;
   readonly lr: number;
+  /** The trainer's defaults when left out: SGD, linear schedule, no warm-up, momentum 0.9, weight decay 5e-4. */
+  readonly optimizer?: OptimizerName;
+  readonly lrSchedule?: LrScheduleName;
+  readonly warmupSteps?: number;
+  readonly momentum?: number;
+  readonly weightDecay?: number;
   readonly backend?: BackendName;
   readonly runs: readonly CompareRun[];
   readonly onRunStart?: (run: CompareRun) => void;
@@ -123,6 +131,11 @@ async function runOne(
       batch: o.batch,
       steps: o.steps,
       lr: o.lr,
+      optimizer: o.optimizer,
+      lrSchedule: o.lrSchedule,
+      warmupSteps: o.warmupSteps,
+      momentum: o.momentum,
+      weightDecay: o.weightDecay,
       seed: o.seed,
       backend: o.backend,
       store: manager,

@@ -3,11 +3,12 @@
  * takes (--policy, --codec, --budget, --link, --host-store, --prefetch-ahead,
  * --trace); src/memory/options.ts parses their values into a MemoryConfig.
  */
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { CODEC_IDS } from '../codec/registry.js';
 import { LINK_CHOICES } from '../memory/link.js';
-import { POLICY_NAMES } from '../plan/index.js';
+import type { PolicyName } from '../plan/index.js';
 import { refuseGiven } from './commands/option-rules.js';
+import { BYTE_SIZE_HELP } from '../io/sizes.js';
 
 /** The memory options that act only on what is offloaded (attribute names). */
 export const OFFLOAD_OPTIONS = ['codec', 'link', 'hostStore', 'prefetchAhead'] as const;
@@ -15,14 +16,11 @@ export const OFFLOAD_OPTIONS = ['codec', 'link', 'hostStore', 'prefetchAhead'] a
 /** Adds the memory options to a command. */
 export function addMemoryOptions(cmd: Command, defaults: { policy?: string } = {}): Command {
   return cmd
-    .addOption(
-      new Option(
-        '--policy <name>',
-        'what leaves the device: none (keep all, the oracle), all (every saved activation), ' +
-          'conv (inputs of convolutions), dyn (profile a step, then the fastest set that fits --budget)',
-      )
-        .choices([...POLICY_NAMES])
-        .default(defaults.policy ?? 'none'),
+    .option(
+      '--policy <name>',
+      'what leaves the device: none (keep all, the oracle), all (every saved activation), ' +
+        'conv (inputs of convolutions), dyn (profile a step, then the fastest set that fits --budget)',
+      defaults.policy ?? 'none',
     )
     .option(
       '--codec <id>',
@@ -31,11 +29,11 @@ export function addMemoryOptions(cmd: Command, defaults: { policy?: string } = {
       'zvc',
     )
     .option(
-      '--budget <bytes>',
-      'device-memory budget, e.g. 512MiB or 1.5GiB; training stops before the first step if the policy cannot fit',
+      '--budget <size>',
+      `device-memory budget, a byte size (${BYTE_SIZE_HELP}); training stops before the first step if the policy cannot fit`,
     )
     .option(
-      '--link <link>',
+      '--link <name>',
       `device-host link, with a --policy other than none: ${LINK_CHOICES.join(', ')}; ` +
         "paper-scaled measures this machine and gives it the paper's compute-to-PCIe ratio",
       'unlimited',
@@ -61,7 +59,7 @@ export function addMemoryOptions(cmd: Command, defaults: { policy?: string } = {
  * Refuses the options that act only on offloaded data when `policy` is none:
  * nothing leaves the device, so they would change nothing.
  */
-export function checkOffloadOptions(cmd: Command, policy: string): void {
+export function checkOffloadOptions(cmd: Command, policy: PolicyName): void {
   if (policy !== 'none') return;
   refuseGiven(
     cmd,

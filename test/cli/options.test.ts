@@ -58,8 +58,8 @@ test('train: conflicting or pointless option combinations are refused before any
   const dir = tempDir(t, 'opts');
   const same = join(dir, 'out.json');
   await fails(
-    [...TRAIN, '--json', same, '--trace', same],
-    /^cdma: --json and --trace both name .*out\.json; give each its own file/,
+    [...TRAIN, '--json-out', same, '--trace', same],
+    /^cdma: --json-out and --trace both name .*out\.json; give each its own file/,
   );
 });
 
@@ -220,9 +220,10 @@ test('simulate: options of the other mode or ignored by --policy none are refuse
     /^cdma: --unit-gbs must be a number from 0.001 to 1000000/,
   );
   await fails([...SIM, '--crossbar-gbs', '0'], /^cdma: --crossbar-gbs must be a number from 0.001/);
+  await fails([...SIM, '--workspace', '2TiB'], /^cdma: --workspace must be at most 1\.00 TiB/);
   await fails(
-    [...SIM, '--workspace-mb', '1e12'],
-    /^cdma: --workspace-mb must be a number from 0 to 1048576/,
+    [...SIM, '--workspace-mb', '64'],
+    /^cdma: --workspace-mb is now --workspace, a byte size .*: --workspace 64MiB$/m,
   );
 });
 
@@ -260,15 +261,15 @@ test('output paths are checked before any work: a missing folder, a folder, a fi
   // Without --quiet, loading the data would print a line: only the error may appear.
   const train = ['train', '--model', 'nin-small', '--steps', '1', '--batch', '8', '--limit', '8'];
   await fails(
-    [...train, '--json', missing],
+    [...train, '--json-out', missing],
     /^cdma: cannot write JSON summary .*missing\/out\.json: folder .*missing does not exist$/m,
   );
   await fails(
     [...train, '--policy', 'all', '--trace', missing],
     /^cdma: cannot write trace .*missing/,
   );
-  await fails([...train, '--json', dir], /^cdma: JSON summary .* exists and is a directory/);
-  await fails([...train, '--json', loop], /^cdma: cannot write JSON summary .*loop/);
+  await fails([...train, '--json-out', dir], /^cdma: JSON summary .* exists and is a directory/);
+  await fails([...train, '--json-out', loop], /^cdma: cannot write JSON summary .*loop/);
   await fails(
     ['study', '--out', file, '--steps', '1'],
     /^cdma: study folder .*file exists and is a file, not a folder$/m,
@@ -296,7 +297,7 @@ test('an output inside the dataset folder is refused: it could replace the data'
       'nin-small',
       '--dataset',
       `idx:${dir}`,
-      '--json',
+      '--json-out',
       join(dir, 'summary.json'),
     ],
     /^cdma: JSON summary .*summary\.json is inside the dataset folder .*; write it somewhere else/,

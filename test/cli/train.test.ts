@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatBytes } from '../../src/io/sizes.js';
 import { runCliProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -47,7 +48,7 @@ test('cdma train refuses bad input with one line on stderr and a non-zero exit',
   });
 });
 
-test('cdma train runs a short job, prints the summary and writes it as JSON', async (t) => {
+test('cdma train runs a short job, prints the summary and writes it, memory summary included, with --json-out', async (t) => {
   const dir = tempDir(t, 'train');
   const json = join(dir, 'summary.json');
   const r = await cdma([
@@ -66,11 +67,20 @@ test('cdma train runs a short job, prints the summary and writes it as JSON', as
     '40',
     '--seed',
     '5',
-    '--json',
+    '--policy',
+    'all',
+    '--json-out',
     json,
   ]);
   assert.equal(r.code, 0, r.err);
-  for (const key of ['final loss', 'test accuracy', 'images/s', 'peak device', 'weights sha256']) {
+  for (const key of [
+    'final loss',
+    'test accuracy',
+    'images/s',
+    'peak device',
+    'weights sha256',
+    'offloaded/step',
+  ]) {
     assert.match(r.out, new RegExp(`^${key} `, 'm'));
   }
   assert.match(r.err, /train: step 3\/3 \(100%\)/, 'plain progress lines under CI');
@@ -84,6 +94,28 @@ test('cdma train runs a short job, prints the summary and writes it as JSON', as
   assert.ok(r.out.includes(s.weightsSha256));
   assert.ok(s.peakDeviceBytes > 0 && s.imagesPerSec > 0);
   assert.ok(s.testAccuracy >= 0 && s.testAccuracy <= 1);
+  // The memory summary: the text's numbers, as numbers.
+  const m = s.memory;
+  assert.equal(m.managed, true);
+  assert.equal(m.policy, 'all');
+  assert.deepEqual(m.codec, { id: 'zvc' });
+  assert.equal(m.link.name, 'unlimited');
+  assert.equal(m.link.bytesPerSecond, null);
+  assert.equal(m.stepsMeasured, 2, 'the first of 3 steps is left out, as in the text');
+  assert.ok(m.offloadedBytesPerStep > 0 && m.linkBytesPerStep > 0);
+  assert.ok(m.offloadedBytes >= m.offloadedBytesPerStep && m.linkBytes >= m.linkBytesPerStep);
+  assert.ok(m.stallMs >= 0 && m.stallMsPerStep >= 0);
+  assert.ok(m.density > 0 && m.density <= 1);
+  assert.equal(m.ratio, m.offloadedBytes / m.linkBytes);
+  const line =
+    /^offloaded\/step\s+(.+) -> (.+) over the link \(ratio ([\d.]+)x, density ([\d.]+)%\)$/m.exec(
+      r.out,
+    );
+  assert.ok(line, r.out);
+  assert.equal(line[1], formatBytes(m.offloadedBytesPerStep));
+  assert.equal(line[2], formatBytes(m.linkBytesPerStep));
+  assert.equal(line[3], m.ratio.toFixed(2));
+  assert.equal(line[4], (100 * m.density).toFixed(1));
 });
 
 test('a diverging cdma train stops at the first non-finite loss, exits 1 and writes a failed JSON summary', async (t) => {
@@ -104,6 +136,7 @@ test('a diverging cdma train stops at the first non-finite loss, exits 1 and wri
     '10',
     '--quiet',
     '--json',
+    '--json-out',
     json,
   ]);
   assert.equal(r.code, 1, r.err);
@@ -111,9 +144,9 @@ test('a diverging cdma train stops at the first non-finite loss, exits 1 and wri
     r.err,
     /^cdma: training diverged at step (\d+): the loss is (NaN|-?Infinity); lower --lr \(it is 10\)\n$/,
   );
-  assert.equal(r.out, '', 'no summary for a failed run');
   const step = Number(/at step (\d+)/.exec(r.err)?.[1]);
   const s = JSON.parse(readFileSync(json, 'utf8'));
+  assert.deepEqual(JSON.parse(r.out), s, '--json prints what --json-out writes');
   assert.equal(s.status, 'failed');
   assert.equal(s.error.code, 'DIVERGED');
   assert.match(s.error.message, /^training diverged at step/);

@@ -25,7 +25,12 @@ import {
 } from '../compare-runner.js';
 import { formatBandwidth, LINK_CHOICES } from '../../memory/link.js';
 import { CODEC_IDS, parseCodecOption, parseMemoryOptions } from '../../memory/options.js';
-import { formatBytes } from '../../io/sizes.js';
+import { BYTE_SIZE_HELP, formatBytes } from '../../io/sizes.js';
+import { checkOutput, writeOutput } from '../../io/write.js';
+import { parseLrSchedule } from '../../train/lr-schedule.js';
+import { parseOptimizerName } from '../../train/optimizer.js';
+import { addJsonOptions, checkJsonOptions, jsonText } from '../json-output.js';
+import { checkPolicyName, checkTrainLink } from '../names.js';
 import { loadImportedModel } from '../../tfjs/load.js';
 import type { ImportedModel } from '../../tfjs/import.js';
 import {
@@ -35,10 +40,11 @@ import {
   parseTfjsOptions,
   type TfjsCliOptions,
 } from '../tfjs-options.js';
-import { refuseGiven } from './option-rules.js';
+import { checkWarmup, given, refuseGiven } from './option-rules.js';
 import { parseInteger, parseNumber } from '../../io/numbers.js';
 import {
-  DEFAULT_LR,
+  ADAM_DEFAULT_LR,
+  DEFAULTS,
   MAX_BATCH,
   MAX_STEPS,
   TRAINING_HELP,
@@ -61,14 +67,25 @@ interface CompareCliOptions extends TfjsCliOptions {
   hostStore: string;
   seed: string;
   lr: string;
+  optimizer: string;
+  lrSchedule: string;
+  warmup: string;
+  momentum: string;
+  weightDecay: string;
   limit?: string;
   testLimit: string;
   input?: string;
   fit: FitMode;
   backend: string;
   json?: boolean;
+  jsonOut?: string;
   quiet?: boolean;
 }
+
+/** What --policy none means to compare: the oracle, which always runs. */
+const POLICY_WHY = {
+  none: 'compare always runs the oracle (policy none) as its reference; --policy chooses what the vDNN and cDMA runs offload: all, conv or dyn',
+};
 
 function shape(text: string): Shape3 {
   const parts = text.split(/[x,]/).map((p) => parseInteger('--input', p, { min: 1, max: 65536 }));
@@ -197,9 +214,19 @@ function parseOptions(o: CompareCliOptions, cmd: Command) {
       `--limit ${limit} is less than --batch ${batch}: a step needs a full batch of training images`,
     );
   }
-  if (!['all', 'conv', 'dyn'].includes(o.policy)) {
-    throw new InvalidArgumentError(`--policy must be all, conv or dyn, got '${o.policy}'`);
+  checkPolicyName(o.policy, ['all', 'conv', 'dyn'], POLICY_WHY);
+  checkTrainLink(o.link);
+  const optimizer = parseOptimizerName(o.optimizer);
+  if (optimizer === 'adam') {
+    refuseGiven(
+      cmd,
+      ['momentum'],
+      'has no effect with --optimizer adam; drop it or use --optimizer sgd',
+    );
   }
+  const warmup = parseInteger('--warmup', o.warmup, R.warmup);
+  checkWarmup(warmup, steps);
+  if (o.jsonOut !== undefined) checkOutput(o.jsonOut, { what: 'JSON summary' });
   // The memory options' own syntax (a dummy compute rate: nothing is measured yet).
   parseMemoryOptions(
     { budget: o.budget, link: o.link, hostStore: o.hostStore, prefetchAhead: o.prefetchAhead },
@@ -210,7 +237,13 @@ function parseOptions(o: CompareCliOptions, cmd: Command) {
     steps,
     limit,
     seed: parseInteger('--seed', o.seed, R.seed),
-    lr: parseNumber('--lr', o.lr, R.lr),
+    lr:
+      optimizer === 'adam' && !given(cmd, 'lr') ? ADAM_DEFAULT_LR : parseNumber('--lr', o.lr, R.lr),
+    optimizer,
+    lrSchedule: parseLrSchedule(o.lrSchedule),
+    warmup,
+    momentum: parseNumber('--momentum', o.momentum, R.momentum),
+    weightDecay: parseNumber('--weight-decay', o.weightDecay, R.weightDecay),
     backend: parseBackendName(o.backend),
     codecs: parseCodecList(o.codecs),
     testLimit: parseInteger('--test-limit', o.testLimit, R.images),
@@ -235,12 +268,18 @@ function notLossless(result: CompareResult): CdmaError | undefined {
 }
 
 async function run(o: CompareCliOptions, cmd: Command): Promise<void> {
+  checkJsonOptions(cmd);
   const {
     batch,
     steps,
     limit,
     seed,
     lr,
+    optimizer,
+    lrSchedule,
+    warmup,
+    momentum,
+    weightDecay,
     backend,
     codecs,
     testLimit,
@@ -311,13 +350,18 @@ async function run(o: CompareCliOptions, cmd: Command): Promise<void> {
     steps,
     seed,
     lr,
+    optimizer,
+    lrSchedule,
+    warmupSteps: warmup,
+    momentum,
+    weightDecay,
     backend,
     runs,
     onRunStart: (r) => say(`run ${r.name}...`),
     onStep: (r, rec) => say(`  ${r.name} step ${rec.step}/${steps}: ${rec.ms.toFixed(0)} ms`),
   });
   const failure = notLossless(result);
-  if (o.json) {
+  if (o.json || o.jsonOut !== undefined) {
     const json = {
       status: failure === undefined ? 'ok' : 'failed',
       ...(failure === undefined ? {} : { error: { code: failure.code, message: failure.message } }),
@@ -327,6 +371,12 @@ async function run(o: CompareCliOptions, cmd: Command): Promise<void> {
       batch,
       steps,
       seed,
+      lr,
+      optimizer,
+      lrSchedule,
+      warmupSteps: warmup,
+      momentum: optimizer === 'adam' ? 0 : momentum,
+      weightDecay,
       policy: base.policy,
       budgetBytes: base.budgetBytes ?? null,
       link: {
@@ -343,7 +393,9 @@ async function run(o: CompareCliOptions, cmd: Command): Promise<void> {
         layers: stats.length > 0 ? stats[stats.length - 1].layers : [],
       })),
     };
-    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+    const text = jsonText(json);
+    if (o.jsonOut !== undefined) writeOutput(o.jsonOut, text, { what: 'JSON summary' });
+    process.stdout.write(o.json ? text : formatComparison(result));
   } else {
     process.stdout.write(formatComparison(result));
   }
@@ -363,15 +415,15 @@ export function registerCompare(program: Command): void {
         'and checks that every run ends with bit-identical weights.',
     )
     .option('--model <name>', 'zoo network, e.g. vgg16-small (see `cdma models`)')
-    .option('--dataset <spec>', `dataset: ${DATASET_SPEC_HELP}`, 'mnist')
-    .option('--batch <n>', `images per training step, 1 to ${MAX_BATCH}`, '32')
+    .option('--dataset <spec>', `dataset: ${DATASET_SPEC_HELP}`, DEFAULTS.dataset)
+    .option('--batch <n>', `images per training step, 1 to ${MAX_BATCH}`, DEFAULTS.batch)
     .option(
       '--steps <n>',
       `training steps per run, 1 to ${MAX_STEPS} (step time is the median, first step excluded)`,
       '5',
     )
     .option(
-      '--link <link>',
+      '--link <name>',
       `device-host link: ${LINK_CHOICES.join(', ')}; paper-scaled gives this machine the paper's compute-to-PCIe ratio`,
       'paper-scaled',
     )
@@ -381,12 +433,15 @@ export function registerCompare(program: Command): void {
         'parameters (zlib:level=1); zvc always runs, vDNN stands for none',
       'zvc',
     )
-    .addOption(
-      new Option('--policy <name>', 'what vDNN and cDMA offload: all, conv or dyn')
-        .choices(['all', 'conv', 'dyn'])
-        .default('all'),
+    .option(
+      '--policy <name>',
+      'what the vDNN and cDMA runs offload: all, conv or dyn (the oracle, policy none, always runs)',
+      'all',
     )
-    .option('--budget <bytes>', 'device-memory budget for the vDNN and cDMA runs, e.g. 64MiB')
+    .option(
+      '--budget <size>',
+      `device-memory budget for the vDNN and cDMA runs, a byte size (${BYTE_SIZE_HELP})`,
+    )
     .option(
       '--prefetch-ahead <n>',
       'layers (with offloaded data) the backward pass prefetches ahead',
@@ -400,9 +455,22 @@ export function registerCompare(program: Command): void {
     .option(
       '--seed <s>',
       `seed of initialisation, data order and dropout (shared by every run), ${TRAINING_HELP.seed}`,
-      '1',
+      DEFAULTS.seed,
     )
-    .option('--lr <x>', TRAINING_HELP.lr, DEFAULT_LR)
+    .option('--lr <x>', TRAINING_HELP.lr, DEFAULTS.lr)
+    .option(
+      '--optimizer <name>',
+      `sgd (momentum, weight decay) or adam (Keras' defaults; --lr then defaults to ${ADAM_DEFAULT_LR})`,
+      DEFAULTS.optimizer,
+    )
+    .option('--lr-schedule <name>', TRAINING_HELP.lrSchedule, DEFAULTS.lrSchedule)
+    .option(
+      '--warmup <n>',
+      'steps of linear learning-rate warm-up before the schedule, at most --steps',
+      DEFAULTS.warmup,
+    )
+    .option('--momentum <m>', TRAINING_HELP.momentum, DEFAULTS.momentum)
+    .option('--weight-decay <w>', TRAINING_HELP.weightDecay, DEFAULTS.weightDecay)
     .option('--limit <n>', 'training images to load, at least --batch (default: batch x steps)')
     .option(
       '--test-limit <n>',
@@ -418,13 +486,13 @@ export function registerCompare(program: Command): void {
         .choices(['auto', 'resize', 'pad'])
         .default('auto'),
     )
-    .option('--backend <name>', 'TensorFlow.js backend: wasm or cpu', 'wasm')
-    .option(
-      '--json',
-      'print the results as JSON (with per-step times and per-layer statistics) instead of a table; ' +
-        'its "status" is "ok", or "failed" with the error when a run\'s weights differ from the oracle\'s',
-    )
+    .option('--backend <name>', TRAINING_HELP.backend, DEFAULTS.backend)
     .option('--quiet', 'no progress on stderr');
   addTfjsModelOptions(cmd);
-  addPreprocessingOptions(cmd).action(run);
+  addPreprocessingOptions(cmd);
+  addJsonOptions(
+    cmd,
+    'the results (with per-step times and per-layer statistics); its "status" is "ok", or "failed" ' +
+      "with the error when a run's weights differ from the oracle's",
+  ).action(run);
 }

@@ -13,6 +13,7 @@ import { gbPerSecond, medianSeconds } from '../../codec/measure.js';
 import { countNonZero } from '../../codec/nonzero.js';
 import { CODEC_IDS, getCodec } from '../../codec/registry.js';
 import { reluSample, type ZeroPattern } from '../../codec/sample.js';
+import { jsonHelp } from '../json-output.js';
 
 interface DemoOptions {
   density: string;
@@ -116,7 +117,7 @@ export function registerDemo(program: Command): void {
     .option('--batch <n>', 'batch size N of the N x 64 x 56 x 56 tensor', '4')
     .option('--seed <n>', 'seed of the sample tensor', '1')
     .option('--runs <n>', 'timed runs per measurement (the median is shown)', '3')
-    .option('--json', 'print the results as JSON instead of a table')
+    .option('--json', jsonHelp('the results'))
     .action((o: DemoOptions) => {
       const { header, rows } = runDemo(o);
       if (o.json) {

@@ -6,6 +6,7 @@ import { FILE_LIMITS } from '../../io/limits.js';
 import { readBounded } from '../../io/read.js';
 import { formatBytes } from '../../io/sizes.js';
 import { naming } from './decompress.js';
+import { jsonHelp } from '../json-output.js';
 
 function paramsText(params: Readonly<Record<string, number>>): string {
   const entries = Object.entries(params);
@@ -101,7 +102,7 @@ export function registerInspect(program: Command): void {
         'verifies every checksum; a damaged container is an error naming the problem.',
     )
     .argument('<in.cdma>', "container to read ('-' for standard input)")
-    .option('--json', 'print the full report, chunks included, as JSON')
+    .option('--json', jsonHelp('the full report, chunks included,'))
     .option(
       '--chunks',
       'also print a table of the chunks (offset, sizes, ratio, density, CRC-32); not with --json',

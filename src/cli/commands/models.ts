@@ -8,6 +8,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { parseInteger } from '../../io/numbers.js';
 import { ModelPlan } from '../../plan/index.js';
 import { getModel, listModels } from '../../nn/zoo/index.js';
+import { jsonHelp } from '../json-output.js';
 
 interface ModelsOptions {
   batch: string;
@@ -188,7 +189,7 @@ export function registerModels(program: Command): void {
       'bytes per activation element: 1, 2, 4 or 8 (4 = fp32, 2 = fp16)',
       '4',
     )
-    .option('--json', 'print JSON instead of a table')
+    .option('--json', jsonHelp('the table'))
     .action((name: string | undefined, opts: ModelsOptions) => {
       const batch = parseInteger('--batch', opts.batch, { min: 1, max: 1 << 20 });
       const elementBytes = parseInteger('--element-bytes', opts.elementBytes, { min: 1, max: 8 });

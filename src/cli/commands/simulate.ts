@@ -1,8 +1,11 @@
 /** `cdma simulate`: the performance model of vDNN and a cDMA engine (docs/SIMULATOR.md). */
 import { join } from 'node:path';
-import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { InputFileError, InvalidArgumentError } from '../../errors.js';
 import { parseInteger, parseNumber } from '../../io/numbers.js';
+import { BYTE_SIZE_HELP, formatBytes, parseByteSize } from '../../io/sizes.js';
+import { jsonHelp } from '../json-output.js';
+import { checkPolicyName, checkSimLink } from '../names.js';
 import { checkOutput, prepareOutputDir, writeOutput } from '../../io/write.js';
 import { analyzeModel, type ModelAnalysis } from '../../nn/shapes.js';
 import { getModel } from '../../nn/zoo/index.js';
@@ -53,7 +56,8 @@ interface Flags {
   unitGbs?: string;
   crossbarGbs?: string;
   optimizer: 'sgd' | 'momentum' | 'adam';
-  workspaceMb: string;
+  workspace: string;
+  workspaceMb?: string;
   layers: boolean;
   json?: boolean;
   sweep?: boolean;
@@ -76,8 +80,8 @@ const SWEEP_FILES = ['sweep.md', 'sweep.csv', 'sweep.html'] as const;
 
 /** Highest bandwidth accepted (GB/s): a thousand times any real link or engine. */
 const MAX_GBS = 1e6;
-/** Largest convolution workspace accepted (MiB): 1 TiB. */
-const MAX_WORKSPACE_MB = 1 << 20;
+/** Largest convolution workspace accepted: 1 TiB. */
+const MAX_WORKSPACE_BYTES = 2 ** 40;
 
 /** Options of one simulation only, each with what a sweep uses instead. */
 const SINGLE_ONLY: Readonly<Record<string, string>> = {
@@ -85,7 +89,7 @@ const SINGLE_ONLY: Readonly<Record<string, string>> = {
   link: 'use --links',
   codec: 'use --codecs',
   optimizer: 'a sweep compares iteration times, not memory per optimizer',
-  workspaceMb: 'a sweep compares iteration times, not memory per workspace',
+  workspace: 'a sweep compares iteration times, not memory per workspace',
   layers: 'a sweep prints no per-layer table',
 };
 
@@ -130,7 +134,7 @@ const NOT_WITH_PAPER = [
   'unitGbs',
   'crossbarGbs',
   'optimizer',
-  'workspaceMb',
+  'workspace',
   'layers',
   'json',
   'sweep',
@@ -139,6 +143,16 @@ const NOT_WITH_PAPER = [
 
 /** Refuses options that the chosen mode or policy ignores, and a missing --model. */
 function checkOptions(f: Flags, cmd: Command): void {
+  f.policy = parseSimPolicy(f.policy);
+  if (f.workspaceMb !== undefined) {
+    throw new InvalidArgumentError(
+      `--workspace-mb is now --workspace, a byte size like every option that takes bytes: --workspace ${f.workspaceMb}MiB`,
+    );
+  }
+  if (f.link !== undefined) checkSimLink(f.link);
+  if (f.links !== undefined) {
+    for (const l of f.links.split(',').filter((x) => x.trim() !== '')) checkSimLink(l, '--links');
+  }
   if (f.paper !== undefined) {
     refuseGiven(
       cmd,
@@ -229,15 +243,23 @@ function choice<T extends string>(options: readonly T[], what: string): (s: stri
   };
 }
 
-/** A static policy of the plan's vocabulary or dyn; 'oracle' (the simulator's old name for none) is accepted. */
+/**
+ * A static policy or dyn, named as in cdma train and compare; 'oracle' (the
+ * simulator's old name for none) is refused with the new name.
+ */
 export function parseSimPolicy(text: string): SimPolicy {
-  const p = text === 'oracle' ? 'none' : text;
-  if (p !== 'dyn' && !(POLICIES as readonly string[]).includes(p)) {
-    throw new CommanderArgumentError(
-      `unknown policy '${text}'; choose one of ${[...POLICIES, 'dyn'].join(', ')} (oracle = none)`,
+  return checkPolicyName(text, [...POLICIES, 'dyn']) as SimPolicy;
+}
+
+/** --workspace: a byte size, at most 1 TiB. */
+function parseWorkspace(text: string): number {
+  const bytes = parseByteSize(text, '--workspace');
+  if (bytes > MAX_WORKSPACE_BYTES) {
+    throw new InvalidArgumentError(
+      `--workspace must be at most ${formatBytes(MAX_WORKSPACE_BYTES)}, got '${text}'`,
     );
   }
-  return p as SimPolicy;
+  return bytes;
 }
 
 /** '4' or '5' (or 'cudnn4', 'cudnn5'): the cuDNN generation whose algorithms the runs may use. */
@@ -323,8 +345,7 @@ async function runOne(f: Flags, name: string): Promise<void> {
     profile: profileFor(f, model),
     engine: engineOptions(f),
     optimizerSlots: SLOTS[f.optimizer],
-    workspaceBytes:
-      parseNumber('--workspace-mb', f.workspaceMb, { min: 0, max: MAX_WORKSPACE_MB }) * 1024 * 1024,
+    workspaceBytes: parseWorkspace(f.workspace),
   };
   if (f.policy === 'dyn') {
     const d = simulateDyn(config);
@@ -443,20 +464,18 @@ export function registerSimulate(program: Command): void {
       ).default('titanx'),
     )
     .option(
-      '--link <id>',
+      '--link <name>',
       `host link: ${listLinks()
         .map((l) => l.id)
         .join(', ')} (default: the GPU's own); not with --sweep (use --links)`,
     )
     .addOption(
       new Option(
-        '--policy <p>',
+        '--policy <name>',
         `what vDNN and cDMA offload: every layer's input X (all), conv inputs (conv), nothing ` +
-          `(none; 'oracle' is an alias), or vDNN_dyn's choice of the fastest configuration that ` +
+          `(none, as in cdma train: only the oracle's numbers), or vDNN_dyn's choice of the fastest configuration that ` +
           `fits (dyn): ${[...POLICIES, 'dyn'].join(', ')}`,
-      )
-        .argParser(parseSimPolicy)
-        .default('all'),
+      ).default('all'),
     )
     .addOption(
       new Option(
@@ -522,12 +541,13 @@ export function registerSimulate(program: Command): void {
         .default('momentum'),
     )
     .option(
-      '--workspace-mb <n>',
-      `constant convolution workspace in MiB, 0 to ${MAX_WORKSPACE_MB}; not with --sweep`,
+      '--workspace <size>',
+      `constant convolution workspace, a byte size (${BYTE_SIZE_HELP}), at most 1TiB; not with --sweep`,
       '0',
     )
+    .addOption(new Option('--workspace-mb <n>', 'replaced by --workspace SIZE').hideHelp())
     .option('--no-layers', 'omit the per-layer table (not with --json or --sweep)')
-    .option('--json', 'print the result as JSON')
+    .option('--json', jsonHelp('the result (a sweep: its points)'))
     .option(
       '--sweep',
       'simulate a grid of GPUs, links, codecs, dtypes and densities; write a table and HTML page',

@@ -21,7 +21,7 @@ import { runStudy } from '../../study/runner.js';
 import { runTfjsStudy } from '../../study/tfjs-model.js';
 import { createProgress } from '../progress.js';
 import {
-  DEFAULT_LR,
+  DEFAULTS,
   MAX_BATCH,
   MAX_EPOCHS,
   MAX_STEPS,
@@ -342,7 +342,7 @@ export function registerStudy(program: Command): void {
       'training mode: comma-separated networks, each run as its -small variant',
       PAPER_MODELS,
     )
-    .option('--dataset <spec>', `training data: ${DATASET_SPEC_HELP}`, 'mnist')
+    .option('--dataset <spec>', `training data: ${DATASET_SPEC_HELP}`, DEFAULTS.dataset)
     .option('--steps <n>', `training steps per network, 1 to ${MAX_STEPS} (default 300)`)
     .option(
       '--epochs <n>',
@@ -357,25 +357,21 @@ export function registerStudy(program: Command): void {
       '--batch <n>',
       `images per step, 1 to ${MAX_BATCH} (training: default 64; inference: default 16)`,
     )
-    .option('--lr <x>', TRAINING_HELP.lr, DEFAULT_LR)
-    .option(
-      '--lr-schedule <name>',
-      'learning rate over each run: linear (decays to zero at the last step), cosine, or constant',
-      'linear',
-    )
+    .option('--lr <x>', TRAINING_HELP.lr, DEFAULTS.lr)
+    .option('--lr-schedule <name>', TRAINING_HELP.lrSchedule, DEFAULTS.lrSchedule)
     .option(
       '--warmup <n>',
       'steps of linear learning-rate warm-up before the schedule; one you give may not exceed --steps (without it nin-small at 0.01 loses its last ReLU early and never learns)',
       '50',
     )
-    .option('--momentum <m>', TRAINING_HELP.momentum, '0.9')
-    .option('--weight-decay <w>', TRAINING_HELP.weightDecay, '0.0005')
+    .option('--momentum <m>', TRAINING_HELP.momentum, DEFAULTS.momentum)
+    .option('--weight-decay <w>', TRAINING_HELP.weightDecay, DEFAULTS.weightDecay)
     .option(
       '--seed <s>',
       `seed of initialisation, data order and dropout, ${TRAINING_HELP.seed}`,
-      '1',
+      DEFAULTS.seed,
     )
-    .option('--backend <name>', 'TensorFlow.js backend: wasm (fast) or cpu (reference)', 'wasm')
+    .option('--backend <name>', TRAINING_HELP.backend, DEFAULTS.backend)
     .option('--limit <n>', 'use at most n training images')
     .option('--fresh', 'training mode: discard what --out holds instead of resuming it')
     .option(

@@ -34,7 +34,11 @@ import { parseLrSchedule, type LrScheduleName } from '../../train/lr-schedule.js
 import { formatSummary, percent, plural } from '../../train/summary-text.js';
 import { train, type StepRecord, type TrainSummary } from '../../train/trainer.js';
 import { addMemoryOptions, checkOffloadOptions } from '../memory-options.js';
+import { memoryJson } from '../memory-json.js';
+import { checkPolicyName, checkTrainLink } from '../names.js';
+import { POLICY_NAMES } from '../../plan/index.js';
 import { createProgress } from '../progress.js';
+import { addJsonOptions, checkJsonOptions, jsonText } from '../json-output.js';
 import { checkWarmup, given, refuseGiven } from './option-rules.js';
 import {
   addPreprocessingOptions,
@@ -51,16 +55,14 @@ import { saveImportedModel } from '../../tfjs/export.js';
 import type { ImportedModel } from '../../tfjs/import.js';
 import type { ModelSpec } from '../../nn/spec.js';
 import {
-  DEFAULT_LR,
+  ADAM_DEFAULT_LR,
+  DEFAULTS,
   MAX_BATCH,
   MAX_EPOCHS,
   MAX_STEPS,
   TRAINING_HELP,
   TRAINING_RANGES as R,
 } from '../defaults.js';
-
-/** Adam's base learning rate when --lr is not given (Keras' default). */
-const ADAM_DEFAULT_LR = 0.001;
 
 interface TrainCliOptions extends MemoryCliOptions, TfjsCliOptions {
   model?: string;
@@ -83,7 +85,8 @@ interface TrainCliOptions extends MemoryCliOptions, TfjsCliOptions {
   fit: FitMode;
   evalEachEpoch?: boolean;
   evalBatch?: string;
-  json?: string;
+  json?: boolean;
+  jsonOut?: string;
   quiet?: boolean;
 }
 
@@ -166,7 +169,8 @@ function parseOptions(o: TrainCliOptions, cmd: Command): TrainSettings {
   }
   const lr =
     optimizer === 'adam' && !given(cmd, 'lr') ? ADAM_DEFAULT_LR : parseNumber('--lr', o.lr, R.lr);
-  checkOffloadOptions(cmd, o.policy ?? 'none');
+  checkOffloadOptions(cmd, checkPolicyName(o.policy ?? 'none', POLICY_NAMES));
+  if (o.link !== undefined) checkTrainLink(o.link);
   // The memory options' own syntax (a dummy compute rate: nothing is measured yet).
   parseMemoryOptions(o, 1);
   const steps = optional(o.steps, (t) => parseInteger('--steps', t, R.steps));
@@ -238,11 +242,11 @@ function checkSaveDir(dir: string, model: string, source: DatasetSource): void {
   refuseInside(join(dir, 'model.json'), '--save folder', source);
 }
 
-/** Checks --json and --trace before any work: a bad path fails now, not after training. */
+/** Checks --json-out and --trace before any work: a bad path fails now, not after training. */
 function checkOutputs(o: TrainCliOptions, source: DatasetSource): void {
   if (o.save !== undefined && o.tfjsModel !== undefined) checkSaveDir(o.save, o.tfjsModel, source);
   const outputs: [string | undefined, string][] = [
-    [o.json, 'JSON summary'],
+    [o.jsonOut, 'JSON summary'],
     [o.trace, 'trace'],
   ];
   for (const [path, what] of outputs) {
@@ -250,9 +254,9 @@ function checkOutputs(o: TrainCliOptions, source: DatasetSource): void {
     checkOutput(path, { what });
     refuseInside(path, what, source);
   }
-  if (o.json !== undefined && o.trace !== undefined && resolve(o.json) === resolve(o.trace)) {
+  if (o.jsonOut !== undefined && o.trace !== undefined && resolve(o.jsonOut) === resolve(o.trace)) {
     throw new InvalidArgumentError(
-      `--json and --trace both name ${o.json}; give each its own file`,
+      `--json-out and --trace both name ${o.jsonOut}; give each its own file`,
     );
   }
 }
@@ -279,23 +283,20 @@ function errorJson(e: unknown): { code: string; message: string } {
   return { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) };
 }
 
-/** Writes the JSON summary of a failed run; the run's error stays the one reported. */
-function writeFailedJson(
-  path: string,
-  e: unknown,
-  o: TrainCliOptions,
-  records: StepRecord[],
-): void {
-  const json = {
+/** Prints (--json) and writes (--json-out) the JSON summary of a failed run; the run's error stays the one reported. */
+function failedJson(e: unknown, o: TrainCliOptions, records: StepRecord[]): void {
+  const text = jsonText({
     status: 'failed',
     error: errorJson(e),
     model: o.model ?? o.tfjsModel,
     dataset: o.dataset,
     stepsDone: records.length,
     records,
-  };
+  });
+  if (o.json) process.stdout.write(text);
+  if (o.jsonOut === undefined) return;
   try {
-    writeOutput(path, JSON.stringify(json, null, 2) + '\n', { what: 'JSON summary' });
+    writeOutput(o.jsonOut, text, { what: 'JSON summary' });
   } catch {
     // the run's own error is the one to report
   }
@@ -458,6 +459,7 @@ async function trainWithProgress(
 }
 
 async function run(o: TrainCliOptions, cmd: Command): Promise<void> {
+  checkJsonOptions(cmd);
   const settings = parseOptions(o, cmd);
   checkOutputs(o, settings.source);
   const records: StepRecord[] = [];
@@ -465,23 +467,28 @@ async function run(o: TrainCliOptions, cmd: Command): Promise<void> {
   try {
     outcome = await trainWithProgress(o, settings, records);
   } catch (e) {
-    if (o.json !== undefined) writeFailedJson(o.json, e, o, records);
+    if (o.json || o.jsonOut !== undefined) failedJson(e, o, records);
     throw e;
   }
   const { summary, memory, saved } = outcome;
-  process.stdout.write(formatSummary(summary));
-  if (saved !== undefined) process.stdout.write(`saved model     ${saved}\n`);
-  if (memory) process.stdout.write(formatMemorySummary(memory));
-  if (o.json !== undefined) {
-    const extra = {
+  if (o.json || o.jsonOut !== undefined) {
+    const text = jsonText({
+      status: 'ok',
+      ...summary,
+      memory: memoryJson(memory),
       preprocessing: describePreprocessing(settings.preprocessing),
       ...(o.tfjsModel !== undefined ? { tfjsModel: o.tfjsModel } : {}),
       ...(saved !== undefined ? { saved } : {}),
-    };
-    writeOutput(o.json, JSON.stringify({ status: 'ok', ...summary, ...extra }, null, 2) + '\n', {
-      what: 'JSON summary',
     });
+    if (o.jsonOut !== undefined) writeOutput(o.jsonOut, text, { what: 'JSON summary' });
+    if (o.json) {
+      process.stdout.write(text);
+      return;
+    }
   }
+  process.stdout.write(formatSummary(summary));
+  if (saved !== undefined) process.stdout.write(`saved model     ${saved}\n`);
+  if (memory) process.stdout.write(formatMemorySummary(memory));
 }
 
 export function registerTrain(program: Command): void {
@@ -496,37 +503,33 @@ export function registerTrain(program: Command): void {
         'images/s, peak device bytes and the SHA-256 of the weights.',
     )
     .option('--model <name>', 'zoo network, e.g. alexnet-small (see `cdma models`)')
-    .option('--dataset <spec>', `dataset: ${DATASET_SPEC_HELP}`, 'mnist')
-    .option('--batch <n>', `images per training step, 1 to ${MAX_BATCH}`, '32')
+    .option('--dataset <spec>', `dataset: ${DATASET_SPEC_HELP}`, DEFAULTS.dataset)
+    .option('--batch <n>', `images per training step, 1 to ${MAX_BATCH}`, DEFAULTS.batch)
     .option('--steps <n>', `train for this many steps, 1 to ${MAX_STEPS} (instead of --epochs)`)
     .option(
       '--epochs <n>',
       `train for this many passes over the training split, 1 to ${MAX_EPOCHS} (default 1)`,
     )
-    .option('--lr <x>', TRAINING_HELP.lr, DEFAULT_LR)
+    .option('--lr <x>', TRAINING_HELP.lr, DEFAULTS.lr)
     .option(
       '--optimizer <name>',
       `sgd (momentum, weight decay) or adam (Keras' defaults; --lr then defaults to ${ADAM_DEFAULT_LR})`,
-      'sgd',
+      DEFAULTS.optimizer,
     )
-    .option(
-      '--lr-schedule <name>',
-      'learning rate over the run: linear (decays to zero at the last step), cosine, or constant',
-      'linear',
-    )
+    .option('--lr-schedule <name>', TRAINING_HELP.lrSchedule, DEFAULTS.lrSchedule)
     .option(
       '--warmup <n>',
       'steps of linear learning-rate warm-up before the schedule, at most the run length',
-      '0',
+      DEFAULTS.warmup,
     )
-    .option('--momentum <m>', TRAINING_HELP.momentum, '0.9')
-    .option('--weight-decay <w>', TRAINING_HELP.weightDecay, '0.0005')
+    .option('--momentum <m>', TRAINING_HELP.momentum, DEFAULTS.momentum)
+    .option('--weight-decay <w>', TRAINING_HELP.weightDecay, DEFAULTS.weightDecay)
     .option(
       '--seed <s>',
       `seed of initialisation, shuffling and dropout (same seed, same weights), ${TRAINING_HELP.seed}`,
-      '1',
+      DEFAULTS.seed,
     )
-    .option('--backend <name>', 'TensorFlow.js backend: wasm (fast) or cpu (reference)', 'wasm')
+    .option('--backend <name>', TRAINING_HELP.backend, DEFAULTS.backend)
     .option(
       '--limit <n>',
       'use at most n training images, at least --batch (spread evenly over the split)',
@@ -552,11 +555,6 @@ export function registerTrain(program: Command): void {
       '--eval-batch <n>',
       `images per evaluation pass, 1 to ${MAX_BATCH} (default: max(batch, 100))`,
     )
-    .option(
-      '--json <file>',
-      'also write the summary, with per-step records, as JSON to this file; its "status" is "ok", ' +
-        'or "failed" with the error and the records so far',
-    )
     .option('--quiet', 'no progress output; only the summary')
     .option(
       '--save <dir>',
@@ -564,5 +562,10 @@ export function registerTrain(program: Command): void {
     );
   addTfjsModelOptions(cmd);
   addPreprocessingOptions(cmd);
-  addMemoryOptions(cmd).action(run);
+  addMemoryOptions(cmd);
+  addJsonOptions(
+    cmd,
+    'the summary with per-step records and the memory summary (offloaded and link bytes, ratio, stall time); ' +
+      'its "status" is "ok", or "failed" with the error and the records so far',
+  ).action(run);
 }
