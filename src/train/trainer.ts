@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import type { Dataset, Split } from '../data/dataset.js';
 import { initBackend, type BackendName } from '../nn/backend.js';
-import { Executor } from '../nn/executor.js';
+import { Executor, type ExecutorOptions } from '../nn/executor.js';
 import type { ModelSpec } from '../nn/spec.js';
 import type { SavedTensorStore } from '../nn/store.js';
 import { getModel } from '../nn/zoo/index.js';
@@ -57,6 +57,10 @@ export interface TrainOptions {
   readonly evalBatch?: number;
   /** Also evaluate the test split after every full epoch. */
   readonly evalEachEpoch?: boolean;
+  /** Called before each training step with its number (1-based, as StepRecord.step). */
+  readonly beforeStep?: (step: number) => void | Promise<void>;
+  /** Sees each layer's forward output (e.g. an activation recorder); must not keep or dispose it. */
+  readonly observer?: ExecutorOptions['observer'];
   readonly onStep?: (r: StepRecord) => void | Promise<void>;
   readonly onEpoch?: (r: EpochRecord) => void | Promise<void>;
   /** Test-set evaluation progress, in images. */
@@ -238,6 +242,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     store: opts.store,
     deviceLimitBytes: opts.deviceLimitBytes,
     initialValues: opts.initialValues,
+    observer: opts.observer,
   });
   const lrAt = (s: number) => learningRate(lrSchedule, opts.lr, s, steps, warmupSteps);
   const optimizer = opts.optimizer ?? 'sgd';
@@ -257,6 +262,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     let epochSteps = 0;
     const loopStart = performance.now();
     for (const b of batches(dataset.train, size, batch, seed, steps)) {
+      await opts.beforeStep?.(records.length + 1);
       const t0 = performance.now();
       const x = tf.tensor4d(b.images, [batch, h, w, c]);
       let r;
