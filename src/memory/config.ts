@@ -16,6 +16,13 @@ export interface MemoryConfig {
   readonly prefetchAhead: number;
   /** Write a Chrome trace here when the manager closes. */
   readonly tracePath?: string;
+  /**
+   * Compress at the source where possible (wasm backend, codec zvc or none):
+   * the container is written from the tensor's heap bytes straight into
+   * host memory (source-codec.ts). false: stage raw bytes for the engine
+   * thread's codec (what other codecs and backends do). Default true.
+   */
+  readonly atSource?: boolean;
 }
 
 export const DEFAULT_MEMORY_CONFIG: MemoryConfig = {

@@ -1,56 +1,119 @@
 /**
  * Host memory for offloaded tensors: where the DMA engine puts what it sends
- * over the link. Two kinds, both checksummed per entry with CRC-32 and
- * verified on every fetch (a mismatch is a CorruptDataError, never silent):
- * - RamHostStore keeps entries in the process;
- * - SpillHostStore writes one file per entry under a private directory it
- *   creates inside the user's `--host-store DIR` and removes on close.
+ * over the link. Every entry is a cdma container (docs/FORMAT.md: header and
+ * chunk frames with CRC-32s), in RAM and in spill files alike, and every
+ * fetch checks it with the container reader (src/codec/container) before
+ * anything uses it: a damaged, truncated or swapped entry is a
+ * CorruptDataError, never silent.
+ * - RamHostStore keeps the containers in the process (in shared memory when
+ *   the compute thread wrote them there: nothing is copied);
+ * - SpillHostStore writes one container file per entry under a private
+ *   directory (made by makeSpillDir inside the user's `--host-store DIR`,
+ *   removed on close). The store's index keeps each file's length and
+ *   fingerprint (the XOR of its frame CRCs), so another entry's valid
+ *   container in its place is caught too.
  *
  * Runs on the transfer-engine thread, so its API is synchronous.
  */
-import { crc32 } from 'node:zlib';
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { CorruptDataError } from '../errors.js';
+import { getCodec } from '../codec/registry.js';
+import { fingerprintOf, verifyContainer } from '../codec/container/engine-io.js';
+import { parseContainer, type ParsedContainer } from '../codec/container/reader.js';
 import { HostStoreError } from './errors.js';
 
 export interface HostStore {
-  /** Keeps `bytes` (the store takes ownership) under `key`, replacing nothing. */
+  /** Keeps the container `bytes` (the store takes ownership) under `key`, replacing nothing. */
   put(key: number, bytes: Uint8Array): void;
-  /** The bytes kept under `key`, verified against their checksum. */
-  get(key: number): Uint8Array;
+  /** The container kept under `key`, checked by the container reader (checksums included). */
+  get(key: number): ParsedContainer;
+  /**
+   * The container under `key` in `dest` (exactly its length), checked; for
+   * a RAM entry that already lives at `dest`, nothing is copied.
+   */
+  getInto(key: number, dest: Uint8Array): ParsedContainer;
+  /** Bytes of the container kept under `key`. */
+  lengthOf(key: number): number;
   delete(key: number): void;
-  /** Bytes held now (payload only). */
+  /** Bytes held now (containers). */
   readonly bytes: number;
   readonly entries: number;
   /** Drops everything (and removes spill files). */
   close(): void;
 }
 
-function checksum(b: Uint8Array): number {
-  return crc32(b) >>> 0;
+interface Indexed {
+  readonly length: number;
+  readonly fingerprint: number;
 }
 
 function missing(key: number): never {
   throw new HostStoreError(`host store has no entry ${key} (it was never stored or already freed)`);
 }
 
+/** Structure of a container being stored (no checksums: the writer just made them). */
+function indexOf(key: number, bytes: Uint8Array): Indexed {
+  try {
+    const c = parseContainer(bytes, getCodec);
+    return { length: bytes.byteLength, fingerprint: fingerprintOf(c) };
+  } catch (e) {
+    throw new HostStoreError(
+      `host store entry ${key} is not a valid container: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+/** Checks `bytes` as entry `key`'s container: the reader's checks, then length and fingerprint. */
+function check(what: string, bytes: Uint8Array, idx: Indexed): ParsedContainer {
+  if (bytes.byteLength !== idx.length)
+    throw new CorruptDataError(`${what} has ${bytes.byteLength} bytes, expected ${idx.length}`);
+  let c: ParsedContainer;
+  try {
+    c = verifyContainer(bytes, getCodec);
+  } catch (e) {
+    if (e instanceof CorruptDataError)
+      throw new CorruptDataError(`${what} failed its container check (CRC-32): ${e.message}`);
+    throw e;
+  }
+  if (fingerprintOf(c) !== idx.fingerprint)
+    throw new CorruptDataError(`${what} holds another entry's data (its chunk CRC-32s differ)`);
+  return c;
+}
+
+function sameRegion(a: Uint8Array, b: Uint8Array): boolean {
+  return a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength;
+}
+
 export class RamHostStore implements HostStore {
-  readonly #entries = new Map<number, { bytes: Uint8Array; crc: number }>();
+  readonly #entries = new Map<number, { bytes: Uint8Array; idx: Indexed }>();
   #bytes = 0;
 
   put(key: number, bytes: Uint8Array): void {
     if (this.#entries.has(key)) throw new HostStoreError(`host store entry ${key} already exists`);
-    this.#entries.set(key, { bytes, crc: checksum(bytes) });
+    this.#entries.set(key, { bytes, idx: indexOf(key, bytes) });
     this.#bytes += bytes.byteLength;
   }
 
-  get(key: number): Uint8Array {
+  get(key: number): ParsedContainer {
     const e = this.#entries.get(key) ?? missing(key);
-    if (checksum(e.bytes) !== e.crc) {
-      throw new CorruptDataError(`host memory entry ${key} failed its CRC-32 check`);
+    return check(`host memory entry ${key}`, e.bytes, e.idx);
+  }
+
+  getInto(key: number, dest: Uint8Array): ParsedContainer {
+    const e = this.#entries.get(key) ?? missing(key);
+    if (!sameRegion(e.bytes, dest)) {
+      if (dest.byteLength !== e.bytes.byteLength)
+        throw new HostStoreError(
+          `host memory entry ${key} has ${e.bytes.byteLength} bytes, not ${dest.byteLength}`,
+        );
+      dest.set(e.bytes);
     }
-    return e.bytes;
+    return check(`host memory entry ${key}`, dest, e.idx);
+  }
+
+  lengthOf(key: number): number {
+    return (this.#entries.get(key) ?? missing(key)).bytes.byteLength;
   }
 
   delete(key: number): void {
@@ -74,46 +137,44 @@ export class RamHostStore implements HostStore {
 
 /** The file operations SpillHostStore needs; tests substitute failing ones. */
 export interface SpillIo {
-  write(path: string, header: Uint8Array, data: Uint8Array): void;
-  read(path: string): Uint8Array;
+  write(path: string, data: Uint8Array): void;
+  /** Reads the file into `dest` when given (returns the bytes read there), else whole. */
+  read(path: string, dest?: Uint8Array): Uint8Array;
   remove(path: string): void;
 }
 
 export const nodeSpillIo: SpillIo = {
-  write(path, header, data) {
+  write(path, data) {
     const fd = fs.openSync(path, 'w', 0o600);
     try {
-      for (const part of [header, data]) {
-        let done = 0;
-        while (done < part.byteLength) {
-          done += fs.writeSync(fd, part, done, Math.min(part.byteLength - done, 1 << 30));
-        }
+      let done = 0;
+      while (done < data.byteLength) {
+        done += fs.writeSync(fd, data, done, Math.min(data.byteLength - done, 1 << 30));
       }
     } finally {
       fs.closeSync(fd);
     }
   },
-  read(path) {
-    return fs.readFileSync(path);
+  read(path, dest) {
+    if (dest === undefined) return fs.readFileSync(path);
+    const fd = fs.openSync(path, 'r');
+    try {
+      // A file of another length is returned whole: the store reports the mismatch.
+      if (fs.fstatSync(fd).size !== dest.byteLength) return fs.readFileSync(fd);
+      let done = 0;
+      for (;;) {
+        const n = fs.readSync(fd, dest, done, Math.min(dest.byteLength - done, 1 << 30), done);
+        if (n === 0 || done + n === dest.byteLength) return dest.subarray(0, done + n);
+        done += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
   },
   remove(path) {
     fs.rmSync(path, { force: true });
   },
 };
-
-/** "CDMASPL1", then u64 payload length, u32 CRC-32 of the payload, u32 entry key. */
-export const SPILL_HEADER_BYTES = 24;
-const MAGIC = new TextEncoder().encode('CDMASPL1');
-
-function encodeHeader(key: number, length: number, crc: number): Uint8Array {
-  const h = new Uint8Array(SPILL_HEADER_BYTES);
-  h.set(MAGIC, 0);
-  const v = new DataView(h.buffer);
-  v.setBigUint64(8, BigInt(length), true);
-  v.setUint32(16, crc, true);
-  v.setUint32(20, key >>> 0, true);
-  return h;
-}
 
 function describeIoError(e: unknown, what: string, dir: string): HostStoreError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
@@ -144,7 +205,7 @@ export class SpillHostStore implements HostStore {
   /** The private directory holding this store's files. */
   readonly dir: string;
   readonly #io: SpillIo;
-  readonly #entries = new Map<number, { path: string; length: number; crc: number }>();
+  readonly #entries = new Map<number, { path: string; idx: Indexed }>();
   #bytes = 0;
 
   /**
@@ -158,10 +219,10 @@ export class SpillHostStore implements HostStore {
 
   put(key: number, bytes: Uint8Array): void {
     if (this.#entries.has(key)) throw new HostStoreError(`host store entry ${key} already exists`);
-    const path = join(this.dir, `${key}.spill`);
-    const crc = checksum(bytes);
+    const idx = indexOf(key, bytes);
+    const path = join(this.dir, `${key}.cdma`);
     try {
-      this.#io.write(path, encodeHeader(key, bytes.byteLength, crc), bytes);
+      this.#io.write(path, bytes);
     } catch (e) {
       try {
         this.#io.remove(path);
@@ -170,45 +231,42 @@ export class SpillHostStore implements HostStore {
       }
       throw describeIoError(e, `writing ${bytes.byteLength} bytes to ${path}`, this.dir);
     }
-    this.#entries.set(key, { path, length: bytes.byteLength, crc });
+    this.#entries.set(key, { path, idx });
     this.#bytes += bytes.byteLength;
   }
 
-  get(key: number): Uint8Array {
+  #read(key: number, dest?: Uint8Array): ParsedContainer {
     const e = this.#entries.get(key) ?? missing(key);
+    if (dest !== undefined && dest.byteLength !== e.idx.length)
+      throw new HostStoreError(
+        `spill file ${e.path} has ${e.idx.length} bytes, not ${dest.byteLength}`,
+      );
     let file: Uint8Array;
     try {
-      file = this.#io.read(e.path);
+      file = this.#io.read(e.path, dest);
     } catch (err) {
       throw describeIoError(err, `reading ${e.path}`, this.dir);
     }
-    if (file.byteLength !== SPILL_HEADER_BYTES + e.length) {
-      throw new CorruptDataError(
-        `spill file ${e.path} has ${file.byteLength} bytes, expected ${SPILL_HEADER_BYTES + e.length}`,
-      );
-    }
-    const v = new DataView(file.buffer, file.byteOffset, file.byteLength);
-    const magicOk = MAGIC.every((b, i) => file[i] === b);
-    if (
-      !magicOk ||
-      v.getBigUint64(8, true) !== BigInt(e.length) ||
-      v.getUint32(16, true) !== e.crc ||
-      v.getUint32(20, true) !== key >>> 0
-    ) {
-      throw new CorruptDataError(`spill file ${e.path} has a damaged or foreign header`);
-    }
-    const payload = new Uint8Array(file.buffer, file.byteOffset + SPILL_HEADER_BYTES, e.length);
-    if (checksum(payload) !== e.crc) {
-      throw new CorruptDataError(`spill file ${e.path} failed its CRC-32 check`);
-    }
-    return payload;
+    return check(`spill file ${e.path}`, file, e.idx);
+  }
+
+  get(key: number): ParsedContainer {
+    return this.#read(key);
+  }
+
+  getInto(key: number, dest: Uint8Array): ParsedContainer {
+    return this.#read(key, dest);
+  }
+
+  lengthOf(key: number): number {
+    return (this.#entries.get(key) ?? missing(key)).idx.length;
   }
 
   delete(key: number): void {
     const e = this.#entries.get(key);
     if (!e) return;
     this.#entries.delete(key);
-    this.#bytes -= e.length;
+    this.#bytes -= e.idx.length;
     try {
       this.#io.remove(e.path);
     } catch (err) {

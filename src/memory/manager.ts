@@ -35,7 +35,8 @@ import { Residency, ResidencyState } from './residency.js';
 import { StagingPool } from './staging.js';
 import type { StepStats } from './stats.js';
 import { TraceRecorder } from './trace.js';
-import { TransferEngine } from './transfer-engine.js';
+import { SourceCodec, type SourceContainer } from './source-codec.js';
+import { TransferEngine, type Job } from './transfer-engine.js';
 
 export interface ManagerSetup {
   readonly config: MemoryConfig;
@@ -66,20 +67,23 @@ interface Entry {
   /** Further references packed while the offload was in flight. */
   clones: tf.Tensor[];
   handles: number;
-  offloadP?: Promise<void>;
-  prefetchP?: Promise<void>;
+  offloadJob?: Job;
+  prefetchJob?: Job;
+  /** Raw bytes for a codec on the engine thread (staging), or a spill container coming back. */
   staging?: Uint8Array;
+  /** The container written at the source (sealed jobs): its host block while the host store holds it in RAM. */
+  container?: SourceContainer;
   /** The host store holds it (from the offload's end until it is dropped). */
   onHost: boolean;
   /** Bytes the host store holds for it. */
   hostBytes: number;
+  /** It went out as a container written at the source (comes back through the source codec). */
+  sealedOut?: boolean;
 }
 
 interface Handle extends SavedHandle {
   readonly entry: Entry;
 }
-
-const noop = (): void => {};
 
 export class MemoryManager implements SavedTensorStore {
   readonly config: MemoryConfig;
@@ -89,10 +93,14 @@ export class MemoryManager implements SavedTensorStore {
   readonly trace: TraceRecorder | undefined;
 
   readonly #engine: TransferEngine | undefined;
+  /** Compression at the source (wasm backend, zvc or none), if available. */
+  readonly #source: SourceCodec | undefined;
+  /** Container length of each buffer last time (sizes its host block). */
+  readonly #hints = new Map<string, number>();
   readonly #pool = new StagingPool();
   readonly #deviceBytes: () => number;
   readonly #byDataId = new Map<object, Entry>();
-  readonly #pendingSync = new Map<number, Promise<void>[]>();
+  readonly #pendingSync = new Map<number, Job[]>();
   readonly #stats: StatsListener;
   readonly #listeners: ManagerListener[];
   #offloaded: Set<string>;
@@ -109,12 +117,17 @@ export class MemoryManager implements SavedTensorStore {
   #prefetchOrder: number[] = [];
   #hostBytes = 0;
   #closed = false;
-  /** Host entries released, freed together at the step's end (each message wakes the engine). */
-  #toDrop: number[] = [];
+  /** Host entries released, freed together at the step's end. */
+  #toDrop: Entry[] = [];
   /** Buffer key of each (layer, role) the executor packs. */
   readonly #keys = new Map<string, string>();
 
-  private constructor(setup: ManagerSetup, engine: TransferEngine | undefined) {
+  private constructor(
+    setup: ManagerSetup,
+    engine: TransferEngine | undefined,
+    source: SourceCodec | undefined,
+  ) {
+    this.#source = source;
     this.config = setup.config;
     this.spec = setup.spec;
     this.batch = setup.batch;
@@ -155,7 +168,9 @@ export class MemoryManager implements SavedTensorStore {
             },
             hostStore: config.hostStore,
           });
-    return new MemoryManager(setup, engine);
+    const source =
+      engine && config.atSource !== false ? SourceCodec.create(config.codec.id) : undefined;
+    return new MemoryManager(setup, engine, source);
   }
 
   /** The saved buffers the manager can move (the plan's device buffers). */
@@ -228,10 +243,9 @@ export class MemoryManager implements SavedTensorStore {
   async endStep(step: number): Promise<void> {
     this.#requireStep('endStep');
     // Offloads of tensors nobody synchronised on (none in a well-formed run).
-    for (const list of this.#pendingSync.values()) await Promise.all(list);
+    for (const list of this.#pendingSync.values()) await this.#waitAll(list);
     this.#pendingSync.clear();
-    this.#engine?.drop(this.#toDrop);
-    this.#toDrop = [];
+    this.#dropHost();
     this.#sampleDevice();
     const end = performance.now();
     const device = this.#deviceBytes();
@@ -260,6 +274,7 @@ export class MemoryManager implements SavedTensorStore {
 
   beginForward(_layerIndex: number): void {
     this.#throwIfFailed();
+    this.#engine?.poll();
     this.#layerStart = performance.now();
     this.#notCompute = 0;
     this.#sampleDevice();
@@ -273,7 +288,7 @@ export class MemoryManager implements SavedTensorStore {
     const pending = this.#pendingSync.get(layerIndex);
     if (pending) {
       this.#pendingSync.delete(layerIndex);
-      await Promise.all(pending);
+      await this.#waitAll(pending);
     }
     const t1 = performance.now();
     this.#sampleDevice();
@@ -290,12 +305,14 @@ export class MemoryManager implements SavedTensorStore {
     }
     this.#layerStart = performance.now();
     this.#notCompute = 0;
+    this.#engine?.poll();
     this.#prefetchFor(layerIndex);
     this.#sampleDevice();
   }
 
   endBackward(layerIndex: number): void {
     this.#requireStep('endBackward');
+    this.#engine?.poll();
     const t = performance.now();
     const computeMs = t - this.#layerStart - this.#notCompute;
     this.#notCompute = 0;
@@ -348,19 +365,21 @@ export class MemoryManager implements SavedTensorStore {
     this.#dropDevice(e);
     if (e.offload && this.#engine) {
       // Free the host copy once whatever is in flight for it is over.
-      const after = e.prefetchP ?? e.offloadP ?? Promise.resolve();
-      after.then(() => {
+      const free = () => {
         if (e.staging) {
           this.#pool.release(e.staging);
           e.staging = undefined;
         }
         if (e.onHost) {
-          this.#toDrop.push(e.id);
+          this.#toDrop.push(e);
           this.#hostBytes -= e.hostBytes;
           e.hostBytes = 0;
           e.onHost = false;
-        }
-      }, noop);
+        } else this.#releaseContainer(e);
+      };
+      const inFlight = e.prefetchJob ?? e.offloadJob;
+      if (inFlight) inFlight.whenSettled(free);
+      else free();
     }
   }
 
@@ -407,32 +426,67 @@ export class MemoryManager implements SavedTensorStore {
     this.#requireStep('pack');
     e.residency.moveTo(Residency.Offloading);
     const t0 = performance.now();
-    const staging = this.#pool.acquire(e.bytes);
-    copyOut(e.device!, staging);
+    let job: Job;
+    let staging: Uint8Array | undefined;
+    if (this.#source?.handles(e.device!)) {
+      // Compression at the source: the container goes straight from the heap into host memory.
+      const c = this.#source.encode(e.device!, this.#pool, this.#hints.get(e.key) ?? 0);
+      this.#hints.set(e.key, c.bytes.byteLength);
+      e.container = c;
+      e.sealedOut = true;
+      job = engine.submitOffloadSealed(e.id, c.bytes, e.bytes, c.nonZero);
+    } else {
+      staging = this.#pool.acquire(e.bytes);
+      copyOut(e.device!, staging);
+      job = engine.submitOffloadRaw(e.id, staging, bytesPerElementOf(e.dtype));
+    }
     const ms = performance.now() - t0;
     for (const l of this.#listeners) l.copiedOut?.(layerIndex, ms);
     // The layer's compute time excludes the copy (it is accounted as copy-out time).
     this.#notCompute += ms;
-    const p = engine.offload(e.id, staging, bytesPerElementOf(e.dtype)).then(
-      (r) => {
-        this.#pool.release(staging);
-        e.onHost = true;
-        e.hostBytes = r.linkBytes;
-        this.#hostBytes += r.linkBytes;
-        if (e.residency.is(Residency.Offloading)) {
-          e.residency.moveTo(Residency.Host);
-          this.#dropDevice(e);
-        }
-        for (const l of this.#listeners) l.offloaded?.(e.key, e.syncLayer, r, this.#hostBytes);
-      },
-      (err: unknown) => {
-        this.#pool.release(staging);
-        throw err;
-      },
-    );
-    p.catch(noop);
-    e.offloadP = p;
-    this.#addSync(e.syncLayer, p);
+    job.whenSettled((j) => {
+      if (staging) this.#pool.release(staging);
+      // A spill store wrote the container to its file: the host block is free again.
+      if (this.config.hostStore.kind === 'spill' || j.error) this.#releaseContainer(e);
+      if (j.error) return;
+      const r = j.result!;
+      e.onHost = true;
+      e.hostBytes = r.linkBytes;
+      this.#hostBytes += r.linkBytes;
+      if (e.residency.is(Residency.Offloading)) {
+        e.residency.moveTo(Residency.Host);
+        this.#dropDevice(e);
+      }
+      for (const l of this.#listeners) l.offloaded?.(e.key, e.syncLayer, r, this.#hostBytes);
+    });
+    e.offloadJob = job;
+    this.#addSync(e.syncLayer, job);
+  }
+
+  #releaseContainer(e: Entry): void {
+    if (e.container) {
+      this.#pool.release(e.container.block);
+      e.container = undefined;
+    }
+  }
+
+  /** Waits for every job of `jobs` (settling what finished first); throws the first failure. */
+  async #waitAll(jobs: readonly Job[]): Promise<void> {
+    const engine = this.#engine!;
+    engine.poll();
+    for (const j of jobs) {
+      if (!j.settled) await engine.wait(j);
+      if (j.error) throw j.error;
+    }
+  }
+
+  /** Frees the host copies released this step; their host blocks return once the engine dropped them. */
+  #dropHost(): void {
+    const list = this.#toDrop;
+    this.#toDrop = [];
+    if (!this.#engine || list.length === 0) return;
+    const jobs = this.#engine.drop(list.map((e) => e.id));
+    jobs.forEach((j, i) => j.whenSettled(() => this.#releaseContainer(list[i])));
   }
 
   /** Disposes the store's device references of `e`. */
@@ -443,7 +497,7 @@ export class MemoryManager implements SavedTensorStore {
     e.clones = [];
   }
 
-  #addSync(layer: number, p: Promise<void>): void {
+  #addSync(layer: number, p: Job): void {
     const list = this.#pendingSync.get(layer);
     if (list) list.push(p);
     else this.#pendingSync.set(layer, [p]);
@@ -451,7 +505,7 @@ export class MemoryManager implements SavedTensorStore {
 
   #moveSync(e: Entry, layer: number): void {
     const list = this.#pendingSync.get(e.syncLayer);
-    const p = e.offloadP!;
+    const p = e.offloadJob!;
     if (list) {
       const i = list.indexOf(p);
       if (i >= 0) list.splice(i, 1);
@@ -479,20 +533,39 @@ export class MemoryManager implements SavedTensorStore {
   #issuePrefetch(e: Entry): void {
     const engine = this.#engine!;
     e.residency.moveTo(Residency.Prefetching);
-    const staging = this.#pool.acquire(e.bytes);
-    e.staging = staging;
-    const p = engine.prefetch(e.id, staging).then((r) => {
+    let job: Job;
+    if (e.container) {
+      // RAM: the container is checked where it lies.
+      job = engine.submitPrefetchSealed(e.id, e.container.bytes);
+    } else if (this.#sealed(e)) {
+      // Spill: the container comes back from its file into a host buffer.
+      e.staging = this.#pool.acquire(e.hostBytes);
+      job = engine.submitPrefetchSealed(e.id, e.staging);
+    } else {
+      e.staging = this.#pool.acquire(e.bytes);
+      job = engine.submitPrefetchRaw(e.id, e.staging);
+    }
+    job.whenSettled((j) => {
+      if (j.error) return;
       if (e.residency.is(Residency.Prefetching)) e.residency.moveTo(Residency.Fetched);
-      for (const l of this.#listeners) l.prefetched?.(e.key, e.lastUse, r);
+      for (const l of this.#listeners) l.prefetched?.(e.key, e.lastUse, j.result!);
     });
-    p.catch(noop);
-    e.prefetchP = p;
+    e.prefetchJob = job;
+  }
+
+  /** Whether `e` went out as a container written at the source. */
+  #sealed(e: Entry): boolean {
+    return e.sealedOut === true;
   }
 
   async #bringBack(e: Entry, h: SavedHandle): Promise<tf.Tensor> {
+    const engine = this.#engine!;
+    engine.poll();
     if (e.residency.is(Residency.Host)) this.#issuePrefetch(e);
     const t0 = performance.now();
-    await e.prefetchP;
+    const job = e.prefetchJob!;
+    if (!job.settled) await engine.wait(job);
+    if (job.error) throw job.error;
     const t1 = performance.now();
     const layer = h.info.layerIndex;
     for (const l of this.#listeners) l.prefetchStalled?.(layer, t0, t1);
@@ -501,10 +574,17 @@ export class MemoryManager implements SavedTensorStore {
       throw new InvalidArgumentError(`saved tensor ${h.id} was released while unpacking`);
     }
     if (!e.device) {
-      e.device = copyIn(e.staging!, e.shape, e.dtype);
+      if (this.#sealed(e)) {
+        const bytes = e.container?.bytes ?? e.staging!;
+        e.device = this.#source!.decode(bytes, e.shape, e.dtype);
+      } else {
+        e.device = copyIn(e.staging!, e.shape, e.dtype);
+      }
       e.residency.moveTo(Residency.Restored);
-      this.#pool.release(e.staging!);
-      e.staging = undefined;
+      if (e.staging) {
+        this.#pool.release(e.staging);
+        e.staging = undefined;
+      }
       const ms = performance.now() - t1;
       for (const l of this.#listeners) l.copiedIn?.(layer, ms);
       this.#notCompute += ms;

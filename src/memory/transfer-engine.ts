@@ -1,24 +1,46 @@
 /**
- * The compute thread's handle on the DMA engine (transfer-worker.ts). It
- * posts offload / prefetch jobs whose bytes live in SharedArrayBuffers and
- * resolves one promise per job. If the engine thread dies or a job fails,
- * every pending and later job rejects with a typed error: nothing continues
- * on data that may be lost.
+ * The compute thread's handle on the DMA engine (transfer-worker.ts). Jobs
+ * go into a SharedArrayBuffer ring (transfer-protocol.ts) and completions
+ * come back through it: submitting a job is a few stores and, when the
+ * engine sleeps, one notify; nothing is posted per job and the compute
+ * thread is never woken per completion. It learns of completions when it
+ * polls (the manager does at every layer boundary) and waits only where it
+ * must (vDNN's synchronisation points), with Atomics.waitAsync so that the
+ * engine thread's death still reaches it.
+ *
+ * If the engine thread dies or a job fails, every pending and later job
+ * fails with a typed error: nothing continues on data that may be lost.
  */
 import { rmSync } from 'node:fs';
-import type { Worker } from 'node:worker_threads';
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  type MessagePort,
+  type Worker,
+} from 'node:worker_threads';
 import { CorruptDataError, type CdmaError } from '../errors.js';
 import { onExit } from '../io/lifecycle.js';
 import { startWorker } from '../io/worker.js';
 import { makeSpillDir } from './host-store.js';
 import { HostStoreError, TransferEngineError } from './errors.js';
-import type {
-  ElementBytes,
-  EngineConfig,
-  EngineReply,
-  EngineRequest,
-  FaultKind,
-  TransferTiming,
+import {
+  CTRL_INTS,
+  DONE,
+  F,
+  HEAD,
+  Kind,
+  RING_BYTES,
+  RING_SLOTS,
+  SLOT_FIELDS,
+  STATUS_OK,
+  WANT,
+  type ElementBytes,
+  type EngineConfig,
+  type EngineWorkerData,
+  type FaultKind,
+  type InitMessage,
+  type SideMessage,
+  type StartReply,
 } from './transfer-protocol.js';
 
 export interface TransferResult {
@@ -35,12 +57,48 @@ export interface TransferResult {
   readonly linkMs: number;
 }
 
-interface Pending {
-  readonly key: number;
-  readonly direction: 'offload' | 'prefetch' | 'close';
-  resolve(r: TransferResult | undefined): void;
-  reject(e: Error): void;
+/** One submitted job. Settles when the compute thread polls (or waits for) it. */
+export class Job {
+  result: TransferResult | undefined;
+  error: CdmaError | undefined;
+  #callbacks: ((job: Job) => void)[] | undefined;
+  constructor(
+    readonly op: number,
+    readonly key: number,
+    readonly direction: 'offload' | 'prefetch' | 'drop' | 'close',
+  ) {}
+  get settled(): boolean {
+    return this.result !== undefined || this.error !== undefined;
+  }
+  /** Runs `f` when the job settles (at once if it has). */
+  whenSettled(f: (job: Job) => void): void {
+    if (this.settled) f(this);
+    else (this.#callbacks ??= []).push(f);
+  }
+  /** @internal */
+  settle(result: TransferResult | undefined, error: CdmaError | undefined): void {
+    if (this.settled) return;
+    this.result = result;
+    this.error = error;
+    // A drop or close has no transfer result; mark it settled all the same.
+    if (result === undefined && error === undefined) this.result = NO_RESULT;
+    const cbs = this.#callbacks;
+    this.#callbacks = undefined;
+    if (cbs) for (const f of cbs) f(this);
+  }
 }
+
+const NO_RESULT: TransferResult = {
+  key: -1,
+  direction: 'offload',
+  rawBytes: 0,
+  linkBytes: 0,
+  nonZero: -1,
+  startMs: 0,
+  endMs: 0,
+  codecMs: 0,
+  linkMs: 0,
+};
 
 function typedError(code: string, message: string): CdmaError {
   if (code === 'CORRUPT_DATA') return new CorruptDataError(message);
@@ -48,31 +106,64 @@ function typedError(code: string, message: string): CdmaError {
   return new TransferEngineError(message);
 }
 
-function sharedView(u: Uint8Array): SharedArrayBuffer {
+function sharedOf(u: Uint8Array): SharedArrayBuffer {
   if (!(u.buffer instanceof SharedArrayBuffer)) {
     throw new TransferEngineError('transfer buffers must live in a SharedArrayBuffer');
   }
   return u.buffer;
 }
 
-function spawn(config: EngineConfig): Worker {
-  return startWorker(import.meta.url, 'transfer-worker', config);
+/** Atomics.waitAsync (V8, Node >= 16), which the project's ES2022 lib does not declare. */
+type WaitAsync = (
+  a: Int32Array,
+  index: number,
+  value: number,
+  timeoutMs: number,
+) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+interface Waiter {
+  readonly op: number;
+  resolve(): void;
+  reject(e: Error): void;
 }
+
+/** How long one waitAsync sleeps before it looks again (the engine's death also ends a wait). */
+const WAIT_SLICE_MS = 250;
+/** How long submit waits for a free ring slot before it declares the engine stuck. */
+const FULL_RING_TIMEOUT_MS = 120_000;
 
 export class TransferEngine {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, Pending>();
+  readonly #side: MessagePort;
+  readonly #ctrl: Int32Array;
+  readonly #slots: Float64Array;
+  /** Jobs submitted and not yet polled, in op order. */
+  readonly #pending: Job[] = [];
+  #pendingHead = 0;
+  readonly #bufferIds = new WeakMap<SharedArrayBuffer, number>();
+  #nextBuffer = 1;
   #nextOp = 1;
   #failure: CdmaError | undefined;
   #closing = false;
+  /** Waiters on DONE, resolved by #onDone. */
+  #waiting: Waiter[] = [];
+  #waitArmed = false;
   /** Difference between epoch milliseconds and this thread's performance.now(). */
   readonly #epochOffset = performance.timeOrigin;
-
   /** Removes the spill folder (if any); runs at close, and at process exit or signal if never closed. */
   readonly #cleanup: () => void;
 
-  private constructor(worker: Worker, cleanup: () => void) {
+  private constructor(
+    worker: Worker,
+    ring: SharedArrayBuffer,
+    side: MessagePort,
+    cleanup: () => void,
+  ) {
     this.#worker = worker;
+    this.#side = side;
+    this.#ctrl = new Int32Array(ring, 0, CTRL_INTS);
+    this.#slots = new Float64Array(ring, CTRL_INTS * 4, RING_SLOTS * SLOT_FIELDS);
     this.#cleanup = cleanup;
   }
 
@@ -95,7 +186,13 @@ export class TransferEngine {
       hostStore = { ...hostStore, privateDir: dir };
     }
     try {
-      return await new TransferEngine(spawn({ ...config, hostStore }), cleanup).#ready();
+      const ring = new SharedArrayBuffer(RING_BYTES);
+      const data: EngineWorkerData = { ...config, hostStore, ring };
+      const worker = startWorker(import.meta.url, 'transfer-worker', data);
+      const { port1, port2 } = new MessageChannel();
+      port1.unref();
+      worker.postMessage({ type: 'init', side: port2 } satisfies InitMessage, [port2]);
+      return await new TransferEngine(worker, ring, port1, cleanup).#ready();
     } catch (e) {
       cleanup();
       throw e;
@@ -106,17 +203,11 @@ export class TransferEngine {
     const w = this.#worker;
     return new Promise((resolve, reject) => {
       const early = (e: Error) => reject(e);
-      const onFirst = (m: EngineReply) => {
-        if (m.type === 'ready') {
-          w.off('error', early);
-          w.on('message', (r: EngineReply) => this.#onReply(r));
-          resolve(this);
-        } else if (m.type === 'failed') {
-          w.off('message', onFirst);
-          reject(typedError(m.code, m.message));
-        }
-      };
-      w.once('message', onFirst);
+      w.once('message', (m: StartReply) => {
+        w.off('error', early);
+        if (m.type === 'ready') resolve(this);
+        else reject(typedError(m.code, m.message));
+      });
       w.once('error', early);
       w.on('error', (e) => this.#die(`transfer engine thread crashed: ${e.message}`));
       w.on('messageerror', () => this.#die('transfer engine sent an unreadable message'));
@@ -130,134 +221,282 @@ export class TransferEngine {
     });
   }
 
-  /** The first fatal error, if any: once set, every call rejects with it. */
+  /** The first fatal error, if any: once set, every call fails with it. */
   get failure(): CdmaError | undefined {
     return this.#failure;
   }
 
   #die(message: string): void {
     if (!this.#failure) this.#failure = new TransferEngineError(message);
-    for (const p of this.#pending.values()) p.reject(this.#failure);
-    this.#pending.clear();
+    this.#failAll();
   }
 
-  #onReply(m: EngineReply): void {
-    if (m.type === 'ready') return;
-    if (m.type === 'failed' && m.op === 0) {
-      // A failure not tied to a job (e.g. freeing a spill file): fatal for the session.
-      this.#failure ??= typedError(m.code, m.message);
-      for (const p of this.#pending.values()) p.reject(this.#failure);
-      this.#pending.clear();
+  #failAll(): void {
+    const f = this.#failure!;
+    for (let i = this.#pendingHead; i < this.#pending.length; i++)
+      this.#pending[i].settle(undefined, f);
+    this.#pending.length = 0;
+    this.#pendingHead = 0;
+    const ws = this.#waiting;
+    this.#waiting = [];
+    for (const w of ws) w.reject(f);
+  }
+
+  /** Settles every job the engine has finished (cheap when none has). */
+  poll(): void {
+    if (this.#pendingHead >= this.#pending.length) return;
+    const done = Atomics.load(this.#ctrl, DONE);
+    while (this.#pendingHead < this.#pending.length) {
+      const job = this.#pending[this.#pendingHead];
+      if (job.op > done) break;
+      this.#pendingHead++;
+      this.#complete(job);
+    }
+    if (this.#pendingHead === this.#pending.length) {
+      this.#pending.length = 0;
+      this.#pendingHead = 0;
+    }
+  }
+
+  #complete(job: Job): void {
+    const s = (job.op % RING_SLOTS) * SLOT_FIELDS;
+    const slots = this.#slots;
+    if (slots[s + F.status] !== STATUS_OK) {
+      const e = this.#failureOf(job.op);
+      this.#failure ??= e;
+      job.settle(undefined, e);
       return;
     }
-    const p = this.#pending.get(m.op);
-    if (!p) return;
-    this.#pending.delete(m.op);
-    if (m.type === 'failed') {
-      const e = typedError(m.code, m.message);
-      this.#failure ??= e;
-      p.reject(e);
-    } else if (m.type === 'closed') {
-      p.resolve(undefined);
-    } else {
-      p.resolve(this.#result(p, m));
+    if (job.direction === 'drop' || job.direction === 'close') {
+      job.settle(undefined, undefined);
+      return;
+    }
+    job.settle(
+      {
+        key: job.key,
+        direction: job.direction,
+        rawBytes: slots[s + F.rawBytes],
+        linkBytes: slots[s + F.linkBytes],
+        nonZero: slots[s + F.nonZero],
+        startMs: slots[s + F.startEpochMs] - this.#epochOffset,
+        endMs: slots[s + F.endEpochMs] - this.#epochOffset,
+        codecMs: slots[s + F.codecMs],
+        linkMs: slots[s + F.linkMs],
+      },
+      undefined,
+    );
+  }
+
+  /** The failure message the engine posted for `op` (before it published the job). */
+  #failureOf(op: number): CdmaError {
+    for (;;) {
+      const m = receiveMessageOnPort(this.#side)?.message as SideMessage | undefined;
+      if (m === undefined) return new TransferEngineError(`transfer engine: job ${op} failed`);
+      if (m.type === 'failed' && m.op === op) return typedError(m.code, m.message);
     }
   }
 
-  #result(p: Pending, m: Extract<EngineReply, { type: 'done' }>): TransferResult {
-    const t: TransferTiming = m.timing;
-    return {
-      key: p.key,
-      direction: p.direction === 'prefetch' ? 'prefetch' : 'offload',
-      rawBytes: m.rawBytes,
-      linkBytes: m.linkBytes,
-      nonZero: m.nonZero,
-      startMs: t.startEpochMs - this.#epochOffset,
-      endMs: t.endEpochMs - this.#epochOffset,
-      codecMs: t.codecMs,
-      linkMs: t.linkMs,
+  /** Resolves when `job` has settled (after polling); rejects with its error. */
+  wait(job: Job): Promise<TransferResult> {
+    this.poll();
+    if (job.settled) return job.error ? Promise.reject(job.error) : Promise.resolve(job.result!);
+    if (this.#failure) return Promise.reject(this.#failure);
+    return new Promise<void>((resolve, reject) => {
+      this.#waiting.push({ op: job.op, resolve, reject });
+      this.#arm();
+    }).then(() => {
+      if (job.error) throw job.error;
+      return job.result!;
+    });
+  }
+
+  /** Waits (asynchronously) for DONE to move, then settles what finished; re-arms while anyone waits. */
+  #arm(): void {
+    if (this.#waitArmed || this.#waiting.length === 0 || this.#failure) return;
+    this.#waitArmed = true;
+    const want = Math.min(...this.#waiting.map((w) => w.op));
+    Atomics.store(this.#ctrl, WANT, want);
+    const seen = Atomics.load(this.#ctrl, DONE);
+    const onWake = () => {
+      this.#waitArmed = false;
+      Atomics.store(this.#ctrl, WANT, 0);
+      this.poll();
+      const done = Atomics.load(this.#ctrl, DONE);
+      const still: Waiter[] = [];
+      for (const w of this.#waiting) {
+        if (w.op <= done) w.resolve();
+        else still.push(w);
+      }
+      this.#waiting = still;
+      this.#arm();
     };
+    if (seen >= want) {
+      queueMicrotask(onWake);
+      return;
+    }
+    const r = waitAsync(this.#ctrl, DONE, seen, WAIT_SLICE_MS);
+    if (r.async) void r.value.then(onWake);
+    else queueMicrotask(onWake);
+  }
+
+  #bufferId(sab: SharedArrayBuffer): number {
+    let id = this.#bufferIds.get(sab);
+    if (id === undefined) {
+      id = this.#nextBuffer++;
+      this.#bufferIds.set(sab, id);
+      this.#side.postMessage({ type: 'buffer', id, buffer: sab } satisfies SideMessage);
+    }
+    return id;
   }
 
   #submit(
+    kind: number,
     key: number,
-    direction: Pending['direction'],
-    make: (op: number) => EngineRequest,
-  ): Promise<TransferResult> {
-    if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#closing) return Promise.reject(new TransferEngineError('transfer engine is closed'));
-    const op = this.#nextOp++;
-    return new Promise<TransferResult | undefined>((resolve, reject) => {
-      this.#pending.set(op, { key, direction, resolve, reject });
-      this.#worker.postMessage(make(op));
-    }) as Promise<TransferResult>;
+    direction: Job['direction'],
+    region: Uint8Array | undefined,
+    arg = 0,
+    arg2 = -1,
+    notify = true,
+  ): Job {
+    if (this.#failure) throw this.#failure;
+    if (this.#closing) throw new TransferEngineError('transfer engine is closed');
+    const op = this.#nextOp;
+    this.#waitForSlot(op);
+    const s = (op % RING_SLOTS) * SLOT_FIELDS;
+    const slots = this.#slots;
+    slots[s + F.kind] = kind;
+    slots[s + F.key] = key;
+    if (region) {
+      slots[s + F.buffer] = this.#bufferId(sharedOf(region));
+      slots[s + F.offset] = region.byteOffset;
+      slots[s + F.length] = region.byteLength;
+    }
+    slots[s + F.arg] = arg;
+    slots[s + F.arg2] = arg2;
+    slots[s + F.status] = 0;
+    this.#nextOp++;
+    const job = new Job(op, key, direction);
+    this.#pending.push(job);
+    Atomics.store(this.#ctrl, HEAD, op);
+    if (notify) Atomics.notify(this.#ctrl, HEAD);
+    return job;
+  }
+
+  /** The slot of `op` must not hold a job the compute thread has not polled yet. */
+  #waitForSlot(op: number): void {
+    const oldest = this.#pending[this.#pendingHead];
+    if (oldest === undefined || op - oldest.op < RING_SLOTS) return;
+    const deadline = performance.now() + FULL_RING_TIMEOUT_MS;
+    // Queued jobs that did not wake the engine (drops) must run now.
+    Atomics.notify(this.#ctrl, HEAD);
+    for (;;) {
+      this.poll();
+      const o = this.#pending[this.#pendingHead];
+      if (o === undefined || op - o.op < RING_SLOTS) return;
+      if (performance.now() > deadline)
+        throw new TransferEngineError(
+          `transfer engine made no progress for ${FULL_RING_TIMEOUT_MS / 1000} s with ${RING_SLOTS} jobs queued`,
+        );
+      Atomics.wait(this.#ctrl, DONE, Atomics.load(this.#ctrl, DONE), 10);
+    }
   }
 
   /**
-   * Compresses `src` and moves it over the link into the host store under
-   * `key`. `src` must stay untouched until the promise settles.
+   * Raw tensor bytes in `src` (shared memory): the engine compresses them and
+   * moves them over the link into the host store under `key`. `src` must stay
+   * untouched until the job settles.
    */
+  submitOffloadRaw(key: number, src: Uint8Array, elementBytes: ElementBytes): Job {
+    sharedOf(src);
+    return this.#submit(Kind.OffloadRaw, key, 'offload', src, elementBytes);
+  }
+
+  /**
+   * A container the compute thread wrote into `container` (header, frame
+   * lengths and payloads; compression at the source): the engine computes
+   * its frame checksums, moves it over the link and keeps it (a RAM store
+   * keeps this very memory: leave it alone until the entry is dropped).
+   * `nonZero` is the count when known, else -1.
+   */
+  submitOffloadSealed(key: number, container: Uint8Array, rawBytes: number, nonZero: number): Job {
+    sharedOf(container);
+    return this.#submit(Kind.OffloadSealed, key, 'offload', container, rawBytes, nonZero);
+  }
+
+  /** Brings `key` (a raw offload) back over the link, decoded into `dest` (its exact raw size). */
+  submitPrefetchRaw(key: number, dest: Uint8Array): Job {
+    sharedOf(dest);
+    return this.#submit(Kind.PrefetchRaw, key, 'prefetch', dest);
+  }
+
+  /**
+   * Brings the container of `key` (a sealed offload) back over the link into
+   * `dest` (its exact length), checked by the container reader; for a RAM
+   * entry that lives in `dest` already, nothing is copied.
+   */
+  submitPrefetchSealed(key: number, dest: Uint8Array): Job {
+    sharedOf(dest);
+    return this.#submit(Kind.PrefetchSealed, key, 'prefetch', dest);
+  }
+
+  /** Offloads raw bytes and resolves when the transfer is done. */
   offload(key: number, src: Uint8Array, elementBytes: ElementBytes): Promise<TransferResult> {
-    const buffer = sharedView(src);
-    return this.#submit(key, 'offload', (op) => ({
-      type: 'offload',
-      op,
-      key,
-      buffer,
-      byteOffset: src.byteOffset,
-      byteLength: src.byteLength,
-      elementBytes,
-    }));
+    sharedOf(src);
+    if (this.#failure) return Promise.reject(this.#failure);
+    let job: Job;
+    try {
+      job = this.submitOffloadRaw(key, src, elementBytes);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.wait(job);
   }
 
-  /** Brings `key` back over the link and decompresses it into `dest` (its exact raw size). */
+  /** Prefetches a raw offload into `dest` and resolves when it is there. */
   prefetch(key: number, dest: Uint8Array): Promise<TransferResult> {
-    const buffer = sharedView(dest);
-    return this.#submit(key, 'prefetch', (op) => ({
-      type: 'prefetch',
-      op,
-      key,
-      buffer,
-      byteOffset: dest.byteOffset,
-      byteLength: dest.byteLength,
-    }));
+    sharedOf(dest);
+    if (this.#failure) return Promise.reject(this.#failure);
+    let job: Job;
+    try {
+      job = this.submitPrefetchRaw(key, dest);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.wait(job);
   }
 
   /**
-   * Frees the host copies of `keys` (fire and forget; a failure surfaces on
-   * the next job). Callers batch them: every message wakes the engine thread.
+   * Frees the host copies of `keys`: one job each, the engine woken once for
+   * all. Returns the jobs (they settle when polled).
    */
-  drop(keys: readonly number[]): void {
-    if (this.#failure || this.#closing || keys.length === 0) return;
-    this.#worker.postMessage({ type: 'drop', keys } satisfies EngineRequest);
+  drop(keys: readonly number[]): Job[] {
+    if (this.#failure || this.#closing) return [];
+    const jobs = keys.map((k) => this.#submit(Kind.Drop, k, 'drop', undefined, 0, -1, false));
+    if (jobs.length > 0) Atomics.notify(this.#ctrl, HEAD);
+    return jobs;
   }
 
   /** Fault injection for tests: make the engine thread exit or crash. */
   injectFault(kind: FaultKind): void {
-    this.#worker.postMessage({ type: 'fault', kind } satisfies EngineRequest);
+    if (this.#failure || this.#closing) return;
+    this.#submit(Kind.Fault, -1, 'drop', undefined, kind === 'exit' ? 1 : 2);
   }
 
   /** Finishes queued jobs, frees the host store (and spill files) and ends the thread. */
   async close(): Promise<void> {
     if (this.#closing) return;
-    if (this.#failure) {
-      this.#closing = true;
-      await this.#worker.terminate();
-      this.#cleanup();
-      return;
+    if (!this.#failure) {
+      try {
+        const job = this.#submit(Kind.Close, -1, 'close', undefined);
+        this.#closing = true;
+        await this.wait(job);
+      } catch {
+        // already failed; terminate below
+      }
     }
-    const op = this.#nextOp++;
-    const closed = new Promise<TransferResult | undefined>((resolve, reject) => {
-      this.#pending.set(op, { key: -1, direction: 'close', resolve, reject });
-    });
-    this.#worker.postMessage({ type: 'close', op } satisfies EngineRequest);
     this.#closing = true;
-    try {
-      await closed;
-    } catch {
-      // already failed; terminate below
-    }
     await this.#worker.terminate();
+    this.#side.close();
     this.#cleanup();
   }
 }

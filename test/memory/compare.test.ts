@@ -32,7 +32,8 @@ test('cdma compare runs oracle, vDNN and cDMA on the same seed and reports ident
   const [oracle, vdnn, cdma] = j.runs;
   assert.equal(oracle.relative, 1);
   assert.equal(oracle.linkBytesPerStep, 0);
-  assert.equal(vdnn.ratio, 1);
+  // codec none: what crosses the link is the container, its header and frames a few bytes more.
+  assert.ok(vdnn.ratio <= 1 && vdnn.ratio > 0.999, String(vdnn.ratio));
   assert.ok(vdnn.linkBytesPerStep > 0);
   assert.ok(cdma.ratio > 1 && cdma.linkBytesPerStep < vdnn.linkBytesPerStep);
   assert.ok(cdma.density > 0 && cdma.density < 1);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/nn/backend.js';
 import { copyIn, copyOut, byteSizeOf } from '../../src/memory/device-copy.js';
-import { StagingPool } from '../../src/memory/staging.js';
+import { sizeClass, StagingPool } from '../../src/memory/staging.js';
 
 // Pins the tfjs-backend-wasm 4.22 internals the fast path reads
 // (dataIdMap.get(dataId).memoryOffset into wasm.HEAPU8) and checks that both
@@ -35,14 +35,21 @@ for (const backend of ['wasm', 'cpu'] as const) {
   });
 }
 
-test('the staging pool reuses buffers by size', () => {
+test('the staging pool reuses buffers by size class (at most 12.5% unused)', () => {
   const pool = new StagingPool();
   const a = pool.acquire(100);
   assert.equal(a.byteLength, 100);
-  assert.equal(pool.heldBytes, 100);
+  assert.equal(pool.heldBytes, sizeClass(100));
   pool.release(a);
-  assert.equal(pool.pooledBytes, 100);
-  assert.equal(pool.acquire(100), a);
-  assert.notEqual(pool.acquire(100), a);
+  assert.equal(pool.pooledBytes, sizeClass(100));
+  assert.equal(pool.acquire(90).buffer, a.buffer, 'same class, same buffer');
+  assert.notEqual(pool.acquire(100).buffer, a.buffer);
   assert.equal(pool.acquire(3).byteOffset % 8, 0);
+  const block = pool.acquireBlock(1_000_000);
+  assert.equal(block.byteLength, sizeClass(1_000_000));
+  for (const n of [4097, 65_537, 1_000_000, 3 << 20, 1e9 + 7]) {
+    const c = sizeClass(n);
+    assert.ok(c >= n && c <= n * 1.125 + 1, `${n} -> ${c}`);
+    assert.equal(sizeClass(c), c, 'a class is its own class');
+  }
 });

@@ -100,7 +100,7 @@ test('a corrupted spill file is detected on prefetch (CorruptDataError), never u
       });
       await assert.rejects(runSteps(spec(), { batch: 4, steps: 1, store }), (e: unknown) => {
         assert.ok(e instanceof CorruptDataError, String(e));
-        assert.match((e as Error).message, /spill file .* CRC-32/);
+        assert.match((e as Error).message, /spill file .*CRC-32/);
         return true;
       });
     } finally {

@@ -1,0 +1,230 @@
+/**
+ * Compression at the source (issue 11): on the wasm backend, a saved
+ * tensor's container is written straight from its bytes in the tfjs heap
+ * into host memory, and on the way back decoded straight into the new
+ * tensor's heap memory. No staging copy of the raw tensor on either path.
+ *
+ * - zvc: the ZVC kernels (src/codec/zvc-wasm.ts) run in tfjs's own
+ *   WebAssembly memory. They can only address that memory, so each chunk
+ *   (1 MiB raw) is encoded into a small heap scratch area and its
+ *   compressed bytes copied out into the host container (the one copy left
+ *   is of compressed bytes, chunk by chunk, while they are in cache); back,
+ *   each chunk's payload is copied into the scratch area and decoded into
+ *   the tensor.
+ * - none: the container's payloads are the raw bytes: one copy out of the
+ *   heap into host memory, one copy back into the new tensor.
+ *
+ * The engine thread then computes the frame checksums, keeps the container
+ * and checks it on the way back (transfer-worker.ts). Other backends and
+ * codecs (rle, zlib: they run on the engine thread) use staging buffers.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { getCodec } from '../codec/registry.js';
+import type { CodecId } from '../codec/codec.js';
+import { ZvcWasm } from '../codec/zvc-wasm.js';
+import { zvcMaxSize } from '../codec/zvc-format.js';
+import {
+  encodeHeader,
+  FRAME_HEADER_BYTES,
+  type ContainerHeader,
+} from '../codec/container/format.js';
+import { chunkRawRange, flatHeader } from '../codec/container/engine-io.js';
+import { parseContainer } from '../codec/container/reader.js';
+import { CorruptDataError } from '../errors.js';
+
+interface WasmBackend {
+  dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
+  wasm: {
+    HEAPU8: Uint8Array;
+    _malloc(n: number): number;
+    _free(p: number): void;
+    asm?: { memory?: unknown };
+  };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+}
+
+/** Raw bytes per container chunk. */
+export const SOURCE_CHUNK_BYTES = 1 << 20;
+
+/** Host memory (shared): blocks of at least `n` bytes, given back when unused. */
+export interface HostAlloc {
+  acquireBlock(n: number): Uint8Array;
+  release(block: Uint8Array): void;
+}
+
+export interface SourceContainer {
+  /** The container, exactly its length (frame CRCs left for the engine). */
+  readonly bytes: Uint8Array;
+  /** The host buffer it lives in (to give back). */
+  readonly block: Uint8Array;
+  /** Non-zero elements (zvc), -1 when not counted. */
+  readonly nonZero: number;
+}
+
+export class SourceCodec {
+  readonly codec: 'zvc' | 'none';
+  readonly #b: WasmBackend;
+  readonly #zvc: ZvcWasm | undefined;
+  #scratch = 0;
+  #scratchBytes = 0;
+
+  private constructor(codec: 'zvc' | 'none', b: WasmBackend, zvc: ZvcWasm | undefined) {
+    this.codec = codec;
+    this.#b = b;
+    this.#zvc = zvc;
+  }
+
+  /**
+   * A source codec for `codec` on the active backend, or undefined where
+   * there is none (not the wasm backend, a codec that runs on the engine
+   * thread, no WebAssembly SIMD ZVC kernel).
+   */
+  static create(codec: CodecId): SourceCodec | undefined {
+    if (codec !== 'zvc' && codec !== 'none') return undefined;
+    if (tf.getBackend() !== 'wasm') return undefined;
+    const b = tf.backend() as unknown as Partial<WasmBackend>;
+    if (!b.dataIdMap || !b.wasm?.HEAPU8 || !b.wasm._malloc || !b.makeOutput) return undefined;
+    const backend = b as WasmBackend;
+    if (codec === 'none') return new SourceCodec('none', backend, undefined);
+    const memory = backend.wasm.asm?.memory as ConstructorParameters<typeof Object>[0];
+    if (memory === undefined) return undefined;
+    // The tables' size is a property of the kernel module: ask an instance in its own memory.
+    const probe = ZvcWasm.create();
+    if (probe === undefined) return undefined;
+    const tables = backend.wasm._malloc(probe.tablesBytes) >>> 0;
+    const zvc = ZvcWasm.create({ memory: memory as never, tables });
+    if (zvc === undefined) {
+      backend.wasm._free(tables);
+      return undefined;
+    }
+    return new SourceCodec('zvc', backend, zvc);
+  }
+
+  /** Whether `t` can be compressed at the source (4-byte elements in the heap). */
+  handles(t: tf.Tensor): boolean {
+    if (t.dtype !== 'float32' && t.dtype !== 'int32') return false;
+    const d = this.#b.dataIdMap.get(t.dataId);
+    return d !== undefined && typeof d.memoryOffset === 'number';
+  }
+
+  #ensureScratch(bytes: number): number {
+    if (this.#scratchBytes < bytes) {
+      if (this.#scratch !== 0) this.#b.wasm._free(this.#scratch);
+      this.#scratch = this.#b.wasm._malloc(bytes) >>> 0;
+      this.#scratchBytes = bytes;
+    }
+    return this.#scratch;
+  }
+
+  /** Heap bytes the scratch area holds (device memory outside the executor's tensors). */
+  get scratchBytes(): number {
+    return this.#scratchBytes;
+  }
+
+  /**
+   * Writes the container of `t` into a host block from `alloc`. `hint` is
+   * the container's length last time (0: unknown): a zvc container is
+   * written into a block of that size class, and one that outgrows it is
+   * sized exactly (a counting pass) and written again.
+   */
+  encode(t: tf.Tensor, alloc: HostAlloc, hint: number): SourceContainer {
+    const h = flatHeader(this.codec, {}, t.shape, SOURCE_CHUNK_BYTES);
+    const src = this.#b.dataIdMap.get(t.dataId)!.memoryOffset!;
+    if (this.codec === 'none') {
+      const total = h.headerBytes + h.chunkCount * FRAME_HEADER_BYTES + h.elements * 4;
+      const block = alloc.acquireBlock(total);
+      const bytes = block.subarray(0, total);
+      const heap = this.#b.wasm.HEAPU8;
+      let p = encodeHeader(h, bytes, 0);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let i = 0; i < h.chunkCount; i++) {
+        const [a, z] = chunkRawRange(h, i);
+        view.setUint32(p, z - a, true);
+        bytes.set(heap.subarray(src + a, src + z), p + FRAME_HEADER_BYTES);
+        p += FRAME_HEADER_BYTES + z - a;
+      }
+      return { bytes, block, nonZero: -1 };
+    }
+    if (hint > 0) {
+      const block = alloc.acquireBlock(hint);
+      const r = this.#zvcInto(h, src, block);
+      if (r !== undefined) return r;
+      alloc.release(block); // denser than last time: size it exactly
+    }
+    const exact = this.#zvcExactSize(h, src);
+    const block = alloc.acquireBlock(exact);
+    const r = this.#zvcInto(h, src, block);
+    if (r === undefined) {
+      alloc.release(block);
+      throw new Error(`zvc container outgrew its exact size ${exact}`);
+    }
+    return r;
+  }
+
+  #zvcExactSize(h: ContainerHeader, src: number): number {
+    const z = this.#zvc!;
+    let total = h.headerBytes;
+    for (let i = 0; i < h.chunkCount; i++) {
+      const [a, e] = chunkRawRange(h, i);
+      const n = (e - a) / 4;
+      total += FRAME_HEADER_BYTES + 4 * Math.ceil(n / 32) + 4 * z.countNonZeroAt(src + a, n, 4);
+    }
+    return total;
+  }
+
+  /** The zvc container in `block`, or undefined (the block given back is the caller's) when it does not fit. */
+  #zvcInto(h: ContainerHeader, src: number, block: Uint8Array): SourceContainer | undefined {
+    const z = this.#zvc!;
+    const scratch = this.#ensureScratch(zvcMaxSize(h.chunkElements, 4) + 64);
+    const heap = this.#b.wasm.HEAPU8; // after the scratch allocation (the heap may have grown)
+    let p = encodeHeader(h, block, 0);
+    const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
+    let nonZero = 0;
+    for (let i = 0; i < h.chunkCount; i++) {
+      const [a, e] = chunkRawRange(h, i);
+      const n = (e - a) / 4;
+      const len = z.encodeAt(src + a, n, 4, scratch);
+      if (p + FRAME_HEADER_BYTES + len > block.byteLength) return undefined;
+      view.setUint32(p, len, true);
+      block.set(heap.subarray(scratch, scratch + len), p + FRAME_HEADER_BYTES);
+      nonZero += (len - 4 * Math.ceil(n / 32)) / 4;
+      p += FRAME_HEADER_BYTES + len;
+    }
+    return { bytes: block.subarray(0, p), block, nonZero };
+  }
+
+  /**
+   * A new tensor of `shape` and `dtype` decoded from `container` (checked by
+   * the engine; its structure is checked again here by the container reader).
+   */
+  decode(container: Uint8Array, shape: readonly number[], dtype: tf.DataType): tf.Tensor {
+    const c = parseContainer(container, getCodec);
+    const n = shape.reduce((a, d) => a * d, 1);
+    if (c.header.codec !== this.codec || c.header.elements !== n || c.elementBytes !== 4)
+      throw new CorruptDataError(
+        `host container holds ${c.header.elements} ${c.header.codec} elements, expected ${n} ${this.codec}`,
+      );
+    const scratch =
+      this.codec === 'zvc' ? this.#ensureScratch(zvcMaxSize(c.header.chunkElements, 4) + 64) : 0;
+    const info = this.#b.makeOutput([...shape], dtype);
+    const out = this.#b.dataIdMap.get(info.dataId)!.memoryOffset!;
+    const heap = this.#b.wasm.HEAPU8; // after both allocations
+    const tensor = tf.engine().makeTensorFromTensorInfo(info);
+    try {
+      for (let i = 0; i < c.header.chunkCount; i++) {
+        const at = c.frameOffsets[i] + FRAME_HEADER_BYTES;
+        const payload = container.subarray(at, at + c.payloadBytes[i]);
+        const [a, e] = chunkRawRange(c.header, i);
+        if (this.codec === 'none') heap.set(payload, out + a);
+        else {
+          heap.set(payload, scratch);
+          this.#zvc!.decodeAt(scratch, payload.byteLength, (e - a) / 4, 4, out + a);
+        }
+      }
+    } catch (err) {
+      tensor.dispose();
+      throw err;
+    }
+    return tensor;
+  }
+}
