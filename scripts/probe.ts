@@ -41,7 +41,8 @@ type Kind =
   | 'garbage accepted'
   | 'options ignored'
   | 'left behind'
-  | 'bad numbers';
+  | 'bad numbers'
+  | 'one convention';
 
 interface Case {
   readonly name: string;
@@ -565,15 +566,25 @@ const cases: Case[] = [
   },
   // train: outputs
   {
-    name: 'train: --json in a missing folder',
+    name: 'train: --json-out in a missing folder',
     kind: 'left behind',
-    args: [...T, '--json', p('no', 's.json')],
+    args: [...T, '--json-out', p('no', 's.json')],
   },
-  { name: 'train: --json is a folder', kind: 'outputs destroy', args: [...T, '--json', root] },
   {
-    name: 'train: --json /dev/null',
+    name: 'train: --json-out is a folder',
     kind: 'outputs destroy',
-    args: [...T, '--json', '/dev/null'],
+    args: [...T, '--json-out', root],
+  },
+  {
+    name: 'train: --json-out /dev/null',
+    kind: 'outputs destroy',
+    args: [...T, '--json-out', '/dev/null'],
+    protect: ['/dev/null'],
+  },
+  {
+    name: 'compare: --json-out /dev/null',
+    kind: 'outputs destroy',
+    args: [...C, '--json-out', '/dev/null'],
     protect: ['/dev/null'],
   },
   {
@@ -743,9 +754,9 @@ const cases: Case[] = [
   { name: 'simulate: --units 0', kind: 'bad numbers', args: [...S, '--units', '0'] },
   { name: 'simulate: --unit-gbs 1e309', kind: 'bad numbers', args: [...S, '--unit-gbs', '1e309'] },
   {
-    name: 'simulate: --workspace-mb -1',
+    name: 'simulate: --workspace -1',
     kind: 'bad numbers',
-    args: [...S, '--workspace-mb', '-1'],
+    args: [...S, '--workspace', '-1'],
   },
   { name: 'simulate: unknown gpu', kind: 'options ignored', args: [...S, '--gpu', 'rtx9090'] },
   {
@@ -883,6 +894,47 @@ const cases: Case[] = [
   { name: 'demo: --batch 1e6', kind: 'bad numbers', args: ['demo', '--batch', '1000000'] },
   { name: 'demo: --runs 0', kind: 'bad numbers', args: ['demo', '--runs', '0'] },
   { name: 'demo: --pattern bogus', kind: 'options ignored', args: ['demo', '--pattern', 'bogus'] },
+  // one convention: old spellings and near misses get the name to use, on one line
+  {
+    name: 'train: --json FILE (now --json-out)',
+    kind: 'one convention',
+    args: [...T, '--json', p('old.json')],
+  },
+  { name: 'train: --bacth mistyped', kind: 'one convention', args: [...T, '--bacth', '4'] },
+  { name: 'train: --modle mistyped', kind: 'one convention', args: ['train', '--modle', 'x'] },
+  { name: 'study: --evry mistyped', kind: 'one convention', args: [...Y, '--evry', '2'] },
+  { name: 'inspect: --jsn mistyped', kind: 'one convention', args: ['inspect', '--jsn', good] },
+  { name: 'train: --policy oracle', kind: 'one convention', args: [...T, '--policy', 'oracle'] },
+  { name: 'simulate: --policy oracle', kind: 'one convention', args: [...S, '--policy', 'oracle'] },
+  { name: 'compare: --policy base', kind: 'one convention', args: [...C, '--policy', 'base'] },
+  { name: 'compare: --link pcie-3', kind: 'one convention', args: [...C, '--link', 'pcie-3'] },
+  {
+    name: 'simulate: --link unlimited',
+    kind: 'one convention',
+    args: [...S, '--link', 'unlimited'],
+  },
+  {
+    name: 'simulate: --workspace-mb (now --workspace)',
+    kind: 'one convention',
+    args: [...S, '--workspace-mb', '64'],
+  },
+  {
+    name: 'simulate: --workspace 12 parsecs',
+    kind: 'one convention',
+    args: [...S, '--workspace', '12 parsecs'],
+  },
+  {
+    name: 'compress: --chunk-size 1e6',
+    kind: 'one convention',
+    args: ['compress', good, p('c1.cdma'), '--chunk-size', '1e6'],
+  },
+  {
+    name: 'train: --budget 1e9',
+    kind: 'one convention',
+    args: [...T, '--policy', 'all', '--budget', '1e9'],
+  },
+  { name: 'missing command argument', kind: 'one convention', args: ['decompress'] },
+  { name: 'unknown command', kind: 'one convention', args: ['trian'] },
 ];
 
 // ---------- running ----------
@@ -938,6 +990,7 @@ function runCase(c: Case): Promise<Outcome> {
         if (code === 0) problems.push('accepted (exit 0)');
         if (code !== 1 && code !== 0) problems.push(`exit ${code}`);
         if (!/^cdma: /.test(err)) problems.push('no cdma: message');
+        else if (err.trimEnd().includes('\n')) problems.push('more than one line');
         if (/\n\s+at /.test(err) || /internal error/.test(err)) problems.push('stack trace');
       }
       for (const [f, fp] of before)

@@ -7,18 +7,18 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 
-/** The --json help text of every command: "print <what> as JSON on stdout instead of the text". */
-export function jsonHelp(what: string): string {
-  return `print ${what} as JSON on stdout instead of the text`;
+/** The --json help text of every command: "print <what> as JSON on stdout instead of the text[; <note>]". */
+export function jsonHelp(what: string, note?: string): string {
+  return `print ${what} as JSON on stdout instead of the text${note === undefined ? '' : `; ${note}`}`;
 }
 
 /**
  * Adds --json and --json-out FILE to a command that takes no positional
  * arguments; call checkJsonOptions first in its action.
  */
-export function addJsonOptions(cmd: Command, what: string): Command {
+export function addJsonOptions(cmd: Command, what: string, note?: string): Command {
   return cmd
-    .option('--json', jsonHelp(what))
+    .option('--json', jsonHelp(what, note))
     .option(
       '--json-out <file>',
       'also write that JSON to FILE (the text stays on stdout; with --json, both)',

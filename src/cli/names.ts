@@ -67,7 +67,7 @@ export const POLICY_OLD_NAMES: Readonly<Record<string, PolicyName>> = {
 
 /**
  * Checks a policy name against those a command takes (`allowed`, a subset of
- * none, all, conv, dyn). An old name gets "--policy oracle is now called
+ * none, all, conv, dyn). An old name gets "--policy oracle is called
  * none"; a near miss gets "did you mean"; a name the command does not take
  * gets `why` (e.g. compare always runs none as its reference).
  */

@@ -492,7 +492,7 @@ export function registerCompare(program: Command): void {
   addPreprocessingOptions(cmd);
   addJsonOptions(
     cmd,
-    'the results (with per-step times and per-layer statistics); its "status" is "ok", or "failed" ' +
-      "with the error when a run's weights differ from the oracle's",
+    'the results, with per-step times and per-layer statistics,',
+    'its "status" is "ok", or "failed" with the error when a run\'s weights differ from the oracle\'s',
   ).action(run);
 }

@@ -565,7 +565,7 @@ export function registerTrain(program: Command): void {
   addMemoryOptions(cmd);
   addJsonOptions(
     cmd,
-    'the summary with per-step records and the memory summary (offloaded and link bytes, ratio, stall time); ' +
-      'its "status" is "ok", or "failed" with the error and the records so far',
+    'the summary, with per-step records and the memory summary (offloaded and link bytes, ratio, stall time),',
+    'its "status" is "ok", or "failed" with the error and the records so far',
   ).action(run);
 }
