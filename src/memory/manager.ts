@@ -480,13 +480,15 @@ export class MemoryManager implements SavedTensorStore {
     }
   }
 
-  /** Frees the host copies released this step; their host blocks return once the engine dropped them. */
+  /** Frees the host copies released this step and takes their host blocks back for reuse. */
   #dropHost(): void {
     const list = this.#toDrop;
     this.#toDrop = [];
     if (!this.#engine || list.length === 0) return;
-    const jobs = this.#engine.drop(list.map((e) => e.id));
-    jobs.forEach((j, i) => j.whenSettled(() => this.#releaseContainer(list[i])));
+    this.#engine.drop(list.map((e) => e.id));
+    // The engine reads a block no more once every job before the drop has settled (they
+    // have: release waited for them), and jobs run in order: the blocks can be reused now.
+    for (const e of list) this.#releaseContainer(e);
   }
 
   /** Disposes the store's device references of `e`. */
