@@ -2,21 +2,48 @@
  * Backend setup. The wasm backend (XNNPACK, SIMD, one thread in Node) is the
  * default; the cpu backend is the slow reference. For wasm, the fast kernels
  * of ./kernels replace or add what tfjs-backend-wasm 4.22 lacks or runs
- * slowly, before the backend is selected.
+ * slowly, before the backend is selected. The webgpu backend
+ * (tfjs-backend-webgpu on Dawn, the optional package `webgpu`) loads only
+ * when chosen, and fails with a WebGpuUnavailableError naming why when no
+ * adapter is found (docs/WEBGPU.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { InvalidArgumentError } from '../errors.js';
-import { registerFastKernels, registerLayerKernels } from './kernels/register.js';
+import { webgpuAdapter } from '../webgpu/adapter.js';
+import {
+  registerFastKernels,
+  registerLayerKernels,
+  registerWebGpuLayerKernels,
+} from './kernels/register.js';
+import type { ComputeDispatch } from './kernels/SgdUpdateWebGpu.js';
 
-export type BackendName = 'wasm' | 'cpu';
+export type BackendName = 'wasm' | 'cpu' | 'webgpu';
 
-export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu'];
+export const BACKEND_NAMES: readonly BackendName[] = ['wasm', 'cpu', 'webgpu'];
 
 export function parseBackendName(s: string): BackendName {
-  if (s === 'wasm' || s === 'cpu') return s;
+  if (s === 'wasm' || s === 'cpu' || s === 'webgpu') return s;
   throw new InvalidArgumentError(`unknown backend "${s}"; use one of: ${BACKEND_NAMES.join(', ')}`);
+}
+
+/**
+ * Registers tfjs-backend-webgpu once an adapter is known to exist (the
+ * package registers its backend at import only where navigator.gpu is
+ * defined, which ../webgpu/adapter.ts arranges).
+ */
+async function loadWebGpuBackend(): Promise<void> {
+  await webgpuAdapter();
+  const mod = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as {
+    webgpu_util: { computeDispatch: ComputeDispatch };
+  };
+  if (!tf.findBackendFactory('webgpu')) {
+    throw new InvalidArgumentError(
+      'tfjs-backend-webgpu did not register: navigator.gpu is missing',
+    );
+  }
+  registerWebGpuLayerKernels(mod.webgpu_util.computeDispatch);
 }
 
 /**
@@ -25,8 +52,11 @@ export function parseBackendName(s: string): BackendName {
  * forth between backends keeps each one's tensors.
  */
 export async function initBackend(name: BackendName = 'wasm'): Promise<void> {
-  if (name === 'wasm') registerFastKernels();
-  registerLayerKernels(name);
+  if (name === 'webgpu') await loadWebGpuBackend();
+  else {
+    if (name === 'wasm') registerFastKernels();
+    registerLayerKernels(name);
+  }
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);
     if (!ok) throw new InvalidArgumentError(`backend "${name}" failed to initialise`);

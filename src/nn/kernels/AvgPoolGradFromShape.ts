@@ -2,8 +2,8 @@
  * Average-pooling backward from dy and the input's shape alone. tfjs's
  * AvgPoolGrad takes the input tensor but reads only its shape; the avgpool
  * layer saves nothing for backward (SAVED_FOR_BACKWARD), so this kernel hands
- * the backend's own AvgPoolGrad a shape-only stand-in. Registered for wasm
- * and cpu. Like tfjs's kernel it spreads each gradient with weight
+ * the backend's own AvgPoolGrad a shape-only stand-in. Registered for wasm,
+ * cpu and webgpu (whose AvgPoolGrad reads the input's shape only, too). Like tfjs's kernel it spreads each gradient with weight
  * 1/(kh*kw), padded positions included.
  */
 import { AvgPoolGrad, getKernel } from '@tensorflow/tfjs-core';
@@ -18,7 +18,7 @@ export interface AvgPoolGradFromShapeAttrs {
   pad: [[number, number], [number, number], [number, number], [number, number]];
 }
 
-export function avgPoolGradFromShapeConfig(backendName: 'wasm' | 'cpu'): KernelConfig {
+export function avgPoolGradFromShapeConfig(backendName: 'wasm' | 'cpu' | 'webgpu'): KernelConfig {
   const kernelFunc: KernelFunc = ({ inputs, backend, attrs }) => {
     const dy = inputs.dy as TensorInfo;
     const a = attrs as unknown as AvgPoolGradFromShapeAttrs;

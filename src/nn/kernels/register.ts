@@ -20,6 +20,7 @@ import { conv2DBackpropInputConfig } from './Conv2DBackpropInput.js';
 import { maxPoolGradConfig } from './MaxPoolGrad.js';
 import { SGD_UPDATE, sgdUpdateConfig } from './SgdUpdate.js';
 import { sliceConfig } from './Slice.js';
+import { sgdUpdateWebGpuConfig, type ComputeDispatch } from './SgdUpdateWebGpu.js';
 import type { BaseKernels } from './wasm-ops.js';
 
 const MARK = 'cdma';
@@ -67,10 +68,22 @@ export function registerFastKernels(): void {
   }
 }
 
-/** Kernels the layers and the optimiser call by name on either backend. */
+/** Kernels the layers and the optimiser call by name on the wasm and cpu backends. */
 export function registerLayerKernels(backendName: 'wasm' | 'cpu'): void {
   if (!getKernel(AVG_POOL_GRAD_FROM_SHAPE, backendName)) {
     registerKernel(avgPoolGradFromShapeConfig(backendName));
   }
   if (!getKernel(SGD_UPDATE, backendName)) registerKernel(sgdUpdateConfig(backendName));
+}
+
+/**
+ * The same kernels on tfjs-backend-webgpu (its own Conv2DBackpropFilter,
+ * MaxPoolGrad, LRNGrad, ... cover the rest); `computeDispatch` is its
+ * webgpu_util's, passed in because that backend loads only when chosen.
+ */
+export function registerWebGpuLayerKernels(computeDispatch: ComputeDispatch): void {
+  if (!getKernel(AVG_POOL_GRAD_FROM_SHAPE, 'webgpu')) {
+    registerKernel(avgPoolGradFromShapeConfig('webgpu'));
+  }
+  if (!getKernel(SGD_UPDATE, 'webgpu')) registerKernel(sgdUpdateWebGpuConfig(computeDispatch));
 }
