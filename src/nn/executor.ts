@@ -547,6 +547,19 @@ export class Executor {
     return h.digest('hex');
   }
 
+  /**
+   * weightsHash() reading the values asynchronously: the same digest, and
+   * the only one a backend without synchronous readback (webgpu) can give.
+   */
+  async weightsHashAsync(): Promise<string> {
+    const h = createHash('sha256');
+    for (const t of [...this.params, ...this.buffers]) {
+      const v = await t.value.data();
+      h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    }
+    return h.digest('hex');
+  }
+
   /** Frees parameters, gradients and buffers (optimiser slots belong to the optimiser). */
   dispose(): void {
     if (this.disposed) return;

@@ -359,7 +359,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
       trainSeconds: trainMs / 1000,
       evalSeconds: evalMs / 1000,
       peakDeviceBytes: peak,
-      weightsSha256: exec.weightsHash(),
+      weightsSha256: await exec.weightsHashAsync(),
       epochRecords,
       records,
     };
