@@ -5,11 +5,13 @@
  * layer, the bytes and a policy that would fit when the chosen one cannot
  * stay under `--budget`. The estimate adds, to what the plan's timeline
  * counts, the bytes already resident when the first step begins
- * (parameters, the batch) and the optimiser's state.
+ * (parameters, the batch) and the optimiser's state; the plan's estimate
+ * includes each layer's kernel temporaries and keeps FRAGMENTATION_MARGIN of
+ * the device free for the heap's fragmentation (docs/MEMORY.md, "The budget").
  */
 import { DeviceMemoryError } from '../errors.js';
 import { DEFAULT_DEVICE_LIMIT_BYTES } from '../nn/device-limit.js';
-import type { ModelPlan, PeakEstimate } from '../plan/index.js';
+import { FRAGMENTATION_MARGIN, type ModelPlan, type PeakEstimate } from '../plan/index.js';
 import { formatBytes } from '../io/sizes.js';
 
 /** Device capacity assumed without --budget: the executor's default limit, below the wasm heap's end. */
@@ -80,7 +82,13 @@ export function planBudget(m: BudgetInput, residentBytes: number): BudgetPlan {
             ? `, or raise --budget to at least ${formatBytes(chosen.peakBytes)}`
             : '')
         : `no policy fits (with everything offloaded the peak is about ${formatBytes(estimates.all.peakBytes)} at layer ${estimates.all.layer}): ${raise}${budget !== undefined ? ' or lower --batch' : ''}`;
-    throw new DeviceMemoryError(`${limitName} is too small ${what}: ${need}; ${advice}`);
+    // What the figure is made of: a reader who compares it with the tensors
+    // alone (cdma train's peak device bytes) should not be surprised.
+    const parts =
+      `(the estimate: ${formatBytes(chosen.withTemporariesBytes - chosen.temporaryBytes)} of tensors and ` +
+      `${formatBytes(chosen.temporaryBytes)} of kernel temporaries at that layer, with ` +
+      `${Math.round(FRAGMENTATION_MARGIN * 100)}% of the device kept free for heap fragmentation)`;
+    throw new DeviceMemoryError(`${limitName} is too small ${what}: ${need}; ${advice} ${parts}`);
   }
   return { budgetBytes: budget, baseBytes, estimates, chosen, fitsWithoutOffload };
 }

@@ -127,7 +127,7 @@ export function armHeapMark(
   // Free chunks below the top would take allocations the mark cannot see:
   // fill every one of 64 KiB or more with a block of its own until released.
   const plugs: number[] = [];
-  for (let size = 2 ** Math.floor(Math.log2(Math.max(65536, top))); size >= 65536; ) {
+  for (let size = 2 ** Math.floor(Math.log2(Math.max(65536, top))); size >= 65536;) {
     const p = m._malloc(size);
     if (p !== 0 && p < top) {
       plugs.push(p);
@@ -172,4 +172,72 @@ export function readHeapMark(backend: unknown, mark: HeapMark): HeapReading {
   let i = words.length - 1;
   while (i >= 0 && words[i] === SENTINEL) i--;
   return { top: i < 0 ? mark.base : mark.from + 4 * (i + 1), grew };
+}
+
+/**
+ * The heap's break: the word in the module's static data that holds
+ * emscripten's sbrk pointer, the end of the part of the heap the allocator
+ * has ever claimed. The allocator of tfjs-backend-wasm 4.22 (emmalloc) takes
+ * a block from its free regions when one is large enough and moves the break
+ * only when none is; it never moves it back. So the break's rise over a run
+ * is the heap that run really needed: tensors, kernel temporaries inside the
+ * module (XNNPACK's) and every hole fragmentation left, whatever the
+ * allocator wrote into its own headers. Unlike the sentinel mark it needs no
+ * armed region and reads one word.
+ */
+export interface HeapBreak {
+  /** Byte address of the sbrk pointer in the module's memory. */
+  readonly address: number;
+  /** The break before locateHeapBreak allocated anything. */
+  readonly before: number;
+}
+
+/**
+ * Finds the sbrk pointer: among the words below 1 MiB that could be the
+ * break, the one that rises exactly with two allocations that must come from
+ * the top (the first size for which the break moves, then a larger one).
+ * The probe blocks are freed again; the heap keeps them as one free region
+ * of a few MiB, which `before` counts as part of any later rise.
+ * Returns undefined if no single word tracks the break.
+ */
+export function locateHeapBreak(backend: unknown): HeapBreak | undefined {
+  const m = moduleOf(backend);
+  const scan = () =>
+    new Uint32Array(m.HEAPU8.buffer, 0, Math.min(m.HEAPU8.byteLength, 1 << 20) >>> 2).slice();
+  const w0 = scan();
+  const size0 = m.HEAPU8.byteLength;
+  let cands: number[] = [];
+  for (let a = 16; a < w0.length; a++)
+    if (w0[a] >= 65536 && w0[a] <= size0 && (w0[a] & 3) === 0) cands.push(a);
+  const blocks: number[] = [];
+  try {
+    let prev = w0;
+    let moves = 0;
+    for (let size = 1 << 20; moves < 2 && size <= 1 << 28; size *= 2) {
+      const p = m._malloc(size);
+      if (p === 0) return undefined;
+      blocks.push(p);
+      const w = scan();
+      // The break, if it moved, now lies just past this block.
+      const moved = cands.filter(
+        (a) => w[a] >= p + size && w[a] <= p + size + 4096 && w[a] > prev[a],
+      );
+      if (moved.length === 0) continue; // taken from a free region: try larger
+      cands = moved;
+      prev = w;
+      moves++;
+    }
+    if (moves < 2 || cands.length === 0) return undefined;
+    // emscripten's sbrk_val and emmalloc's own record of the heap's end both
+    // track it; the static one (lowest address) is sbrk's.
+    const address = cands[0] * 4;
+    return { address, before: w0[cands[0]] };
+  } finally {
+    for (const p of blocks) m._free(p);
+  }
+}
+
+/** The break now (it never falls). */
+export function readHeapBreak(backend: unknown, hb: HeapBreak): number {
+  return new Uint32Array(moduleOf(backend).HEAPU8.buffer)[hb.address >>> 2];
 }

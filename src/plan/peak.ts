@@ -13,18 +13,46 @@
  *   running sum for one layer); parameter gradients, from their layer's
  *   backward to the step's end.
  * The model input is the trainer's batch, held the whole step: it belongs in
- * the caller's base bytes.
+ * the caller's base bytes. That is `tensorBytes`. The heap also holds each
+ * layer's kernel temporaries while the layer runs (src/plan/temporaries.ts,
+ * measured) and loses some room to fragmentation: `peakBytes` adds both.
  */
 import type { ModelPlan } from './plan.js';
+import { layerTemporaries } from './temporaries.js';
 import { Timeline } from './timeline.js';
 
 const F32 = 4;
 
+/**
+ * Share of the device the estimate keeps free for the heap's fragmentation:
+ * the bytes a step's tensors and temporaries need are divided by (1 - this).
+ * tfjs-backend-wasm's allocator (emmalloc) grows the heap by a whole request
+ * when its top free region is too small and fits from size buckets, so a
+ * step's heap rises above its live bytes: measured (scripts/budget-sweep.ts,
+ * the rise of the heap's break over two steps at the largest batches
+ * accepted under 64 MiB to 1 GiB, policies all and none, every `-small`
+ * network) by a factor of up to 1.73 over tensors plus temporaries. Half
+ * the device covers a factor of 2. The table is in docs/MEMORY.md ("The
+ * budget").
+ */
+export const FRAGMENTATION_MARGIN = 0.5;
+
 export interface PeakEstimate {
+  /**
+   * What the device must hold: at the worst layer, the tensors the executor
+   * counts plus that layer's kernel temporaries (src/plan/temporaries.ts),
+   * with FRAGMENTATION_MARGIN of the heap kept free. The budget checks this.
+   */
   readonly peakBytes: number;
-  /** Layer at the peak, and whether it is in the forward or the backward pass. */
+  /** Layer at that peak, and whether it is in the forward or the backward pass. */
   readonly layer: string;
   readonly phase: 'forward' | 'backward';
+  /** The peak of the tensors alone, as the executor's device meter counts them at its layer boundaries. */
+  readonly tensorBytes: number;
+  /** The tensors plus temporaries at the worst layer, before the margin. */
+  readonly withTemporariesBytes: number;
+  /** The worst layer's kernel temporaries (part of withTemporariesBytes). */
+  readonly temporaryBytes: number;
 }
 
 /** Peak device bytes of one step at `batch` that offloads the buffers in `offloaded`, on top of `baseBytes`. */
@@ -72,6 +100,19 @@ export function executorPeak(
     const frozen = a.spec.layers[j].frozen === true;
     tl.live(bwd(j), frozen ? bwd(j) : tl.end, a.layers[j].params * F32);
   }
-  const p = tl.peak();
-  return { peakBytes: baseBytes + p.bytes, layer: a.spec.layers[p.layer].name, phase: p.phase };
+  for (let i = 1; i < L; i++) {
+    tl.spike(fwd(i), layerTemporaries(plan, i, 'forward', batch));
+    if (g.needsBackward[i]) tl.spike(bwd(i), layerTemporaries(plan, i, 'backward', batch));
+  }
+  const tensors = tl.peak();
+  const heap = tl.peak(true);
+  const withTemporaries = baseBytes + heap.bytes;
+  return {
+    peakBytes: Math.ceil(withTemporaries / (1 - FRAGMENTATION_MARGIN)),
+    layer: a.spec.layers[heap.layer].name,
+    phase: heap.phase,
+    tensorBytes: baseBytes + tensors.bytes,
+    withTemporariesBytes: withTemporaries,
+    temporaryBytes: heap.spike,
+  };
 }

@@ -49,8 +49,7 @@ export function temporaryBytes(s: LayerShapeBytes, phase: 'forward' | 'backward'
       // (one dY-sized buffer, three per chunk); the input gradient adds the
       // flipped sub-filters and, with a stride, its phase outputs.
       if (fwd) return 2 * w + 3.25 * Math.min(x, y);
-      const dyPart =
-        y > CHUNK_ABOVE_BYTES ? y + 3 * y * Math.min(1, BATCH_CHUNK / s.batch) : 3 * y;
+      const dyPart = y > CHUNK_ABOVE_BYTES ? y + 3 * y * Math.min(1, BATCH_CHUNK / s.batch) : 3 * y;
       return dyPart + (s.stride > 1 ? 6 : 1.5) * x + 3 * w;
     }
     case 'dense':
