@@ -85,6 +85,8 @@ const TFJS_PARTS = [
   '@tensorflow/tfjs-backend-cpu',
   '@tensorflow/tfjs-backend-wasm',
 ];
+/** Loaded only for --backend webgpu; not a required dependency. */
+const OPTIONAL_TFJS_PARTS = ['@tensorflow/tfjs-backend-webgpu'];
 
 test('src imports only the TensorFlow.js parts it depends on, never the umbrella package', () => {
   const problems: string[] = [];
@@ -92,13 +94,20 @@ test('src imports only the TensorFlow.js parts it depends on, never the umbrella
     for (const spec of specifiers(readFileSync(file, 'utf8'))) {
       if (!spec.startsWith('@tensorflow/')) continue;
       const pkg = spec.split('/').slice(0, 2).join('/');
-      if (!TFJS_PARTS.includes(pkg)) problems.push(`${relative(root, file)} imports ${spec}`);
+      if (!TFJS_PARTS.includes(pkg) && !OPTIONAL_TFJS_PARTS.includes(pkg)) problems.push(`${relative(root, file)} imports ${spec}`);
     }
   }
   assert.deepEqual(problems, []);
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
     dependencies: Record<string, string>;
+    peerDependencies: Record<string, string>;
+    peerDependenciesMeta: Record<string, { optional?: boolean }>;
   };
   const tfDeps = Object.keys(pkg.dependencies).filter((d) => d.startsWith('@tensorflow/'));
   assert.deepEqual(tfDeps.sort(), [...TFJS_PARTS].sort());
+  // The webgpu backend and Dawn install only for programs that ask for them.
+  for (const p of [...OPTIONAL_TFJS_PARTS, 'webgpu']) {
+    assert.ok(!(p in pkg.dependencies), `${p} is not a required dependency`);
+    assert.ok(p in pkg.peerDependencies && pkg.peerDependenciesMeta[p]?.optional, `${p} is an optional peer`);
+  }
 });

@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { InvalidArgumentError } from '../errors.js';
-import { webgpuAdapter } from '../webgpu/adapter.js';
+import { INSTALL_HINT, WebGpuUnavailableError, webgpuAdapter } from '../webgpu/adapter.js';
 import {
   registerFastKernels,
   registerLayerKernels,
@@ -35,9 +35,14 @@ export function parseBackendName(s: string): BackendName {
  */
 async function loadWebGpuBackend(): Promise<void> {
   await webgpuAdapter();
-  const mod = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as {
-    webgpu_util: { computeDispatch: ComputeDispatch };
-  };
+  let mod: { webgpu_util: { computeDispatch: ComputeDispatch } };
+  try {
+    mod = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as typeof mod;
+  } catch (e) {
+    throw new WebGpuUnavailableError(
+      `the package @tensorflow/tfjs-backend-webgpu cannot load: ${(e as Error).message.split('\n')[0]}; ${INSTALL_HINT}`,
+    );
+  }
   if (!tf.findBackendFactory('webgpu')) {
     throw new InvalidArgumentError(
       'tfjs-backend-webgpu did not register: navigator.gpu is missing',

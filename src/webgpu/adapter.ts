@@ -15,6 +15,9 @@ export class WebGpuUnavailableError extends CdmaError {
   }
 }
 
+/** The webgpu backend's packages are optional peers of cdma: a program that wants it installs them. */
+export const INSTALL_HINT = 'install them with: npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0';
+
 export const NO_ADAPTER_HINT =
   "install the GPU's Vulkan driver, or Mesa 25's mesa-vulkan-drivers for the software adapter (see docs/WEBGPU.md)";
 
@@ -34,7 +37,7 @@ async function loadDawn(): Promise<DawnModule | string> {
     const name = 'webgpu';
     return (await import(name)) as DawnModule;
   } catch (e) {
-    return `the optional package webgpu (Dawn for Node) cannot load: ${(e as Error).message.split('\n')[0]}; run npm install`;
+    return `the package webgpu (Dawn for Node) cannot load: ${(e as Error).message.split('\n')[0]}; ${INSTALL_HINT}`;
   }
 }
 
