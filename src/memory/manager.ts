@@ -79,6 +79,8 @@ interface Entry {
   hostBytes: number;
   /** It went out as a container written at the source (comes back through the source codec). */
   sealedOut?: boolean;
+  /** That container's length. */
+  sealedBytes: number;
 }
 
 interface Handle extends SavedHandle {
@@ -100,7 +102,7 @@ export class MemoryManager implements SavedTensorStore {
   readonly #pool = new StagingPool();
   readonly #deviceBytes: () => number;
   readonly #byDataId = new Map<object, Entry>();
-  readonly #pendingSync = new Map<number, Job[]>();
+  readonly #pendingSync = new Map<number, Entry[]>();
   readonly #stats: StatsListener;
   readonly #listeners: ManagerListener[];
   #offloaded: Set<string>;
@@ -168,6 +170,8 @@ export class MemoryManager implements SavedTensorStore {
             },
             hostStore: config.hostStore,
           });
+    // One wake of the engine per layer boundary (endForward, beginBackward), not one per job.
+    if (engine) engine.batchWakes = true;
     const source =
       engine && config.atSource !== false ? SourceCodec.create(config.codec.id) : undefined;
     return new MemoryManager(setup, engine, source);
@@ -244,6 +248,7 @@ export class MemoryManager implements SavedTensorStore {
     this.#requireStep('endStep');
     // Offloads of tensors nobody synchronised on (none in a well-formed run).
     for (const list of this.#pendingSync.values()) await this.#waitAll(list);
+    this.#engine?.kick();
     this.#pendingSync.clear();
     this.#dropHost();
     this.#sampleDevice();
@@ -285,10 +290,13 @@ export class MemoryManager implements SavedTensorStore {
     const t0 = performance.now();
     const computeMs = t0 - this.#layerStart - this.#notCompute;
     this.#notCompute = 0;
+    // The offloads this layer packed start now (one wake of the engine for all of them).
+    this.#engine?.kick();
     const pending = this.#pendingSync.get(layerIndex);
     if (pending) {
       this.#pendingSync.delete(layerIndex);
-      await this.#waitAll(pending);
+      const w = this.#waitAll(pending);
+      if (w) await w;
     }
     const t1 = performance.now();
     this.#sampleDevice();
@@ -307,6 +315,7 @@ export class MemoryManager implements SavedTensorStore {
     this.#notCompute = 0;
     this.#engine?.poll();
     this.#prefetchFor(layerIndex);
+    this.#engine?.kick();
     this.#sampleDevice();
   }
 
@@ -415,6 +424,7 @@ export class MemoryManager implements SavedTensorStore {
       handles: 1,
       onHost: false,
       hostBytes: 0,
+      sealedBytes: 0,
     };
     this.#byDataId.set(t.dataId, e);
     if (offload) this.#startOffload(e, info.layerIndex);
@@ -434,6 +444,7 @@ export class MemoryManager implements SavedTensorStore {
       this.#hints.set(e.key, c.bytes.byteLength);
       e.container = c;
       e.sealedOut = true;
+      e.sealedBytes = c.bytes.byteLength;
       job = engine.submitOffloadSealed(e.id, c.bytes, e.bytes, c.nonZero);
     } else {
       staging = this.#pool.acquire(e.bytes);
@@ -446,21 +457,28 @@ export class MemoryManager implements SavedTensorStore {
     this.#notCompute += ms;
     job.whenSettled((j) => {
       if (staging) this.#pool.release(staging);
-      // A spill store wrote the container to its file: the host block is free again.
-      if (this.config.hostStore.kind === 'spill' || j.error) this.#releaseContainer(e);
+      // A spill store wrote the container to its file: the host block is free again (unless
+      // a prefetch issued before this settled reads it back into that block).
+      if (j.error || (this.config.hostStore.kind === 'spill' && !e.prefetchJob))
+        this.#releaseContainer(e);
       if (j.error) return;
       const r = j.result!;
       e.onHost = true;
       e.hostBytes = r.linkBytes;
       this.#hostBytes += r.linkBytes;
-      if (e.residency.is(Residency.Offloading)) {
-        e.residency.moveTo(Residency.Host);
-        this.#dropDevice(e);
-      }
+      this.#transferred(e);
       for (const l of this.#listeners) l.offloaded?.(e.key, e.syncLayer, r, this.#hostBytes);
     });
     e.offloadJob = job;
-    this.#addSync(e.syncLayer, job);
+    this.#addSync(e.syncLayer, e);
+  }
+
+  /** The offload of `e` is across the link: its device bytes are free. */
+  #transferred(e: Entry): void {
+    if (e.residency.is(Residency.Offloading)) {
+      e.residency.moveTo(Residency.Host);
+      this.#dropDevice(e);
+    }
   }
 
   #releaseContainer(e: Entry): void {
@@ -470,13 +488,33 @@ export class MemoryManager implements SavedTensorStore {
     }
   }
 
-  /** Waits for every job of `jobs` (settling what finished first); throws the first failure. */
-  async #waitAll(jobs: readonly Job[]): Promise<void> {
+  /**
+   * vDNN's synchronisation: waits until the offload of every entry of
+   * `entries` is across the link, and frees their device bytes. A container
+   * written at the source is in host memory from the start, so its offload
+   * is over when the link's schedule says so, whether or not the engine
+   * thread has stored it yet (jobs run in order: its prefetch comes after).
+   * Returns a promise only when it has to wait.
+   */
+  #waitAll(entries: readonly Entry[]): Promise<void> | undefined {
     const engine = this.#engine!;
     engine.poll();
-    for (const j of jobs) {
-      if (!j.settled) await engine.wait(j);
-      if (j.error) throw j.error;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i];
+      const j = e.offloadJob!;
+      if (j.error) throw engine.failure ?? j.error;
+      if (!engine.transferred(j)) return this.#waitFrom(entries, i);
+      this.#transferred(e);
+    }
+    return undefined;
+  }
+
+  async #waitFrom(entries: readonly Entry[], from: number): Promise<void> {
+    const engine = this.#engine!;
+    for (let i = from; i < entries.length; i++) {
+      const e = entries[i];
+      await engine.waitTransferred(e.offloadJob!);
+      this.#transferred(e);
     }
   }
 
@@ -499,21 +537,20 @@ export class MemoryManager implements SavedTensorStore {
     e.clones = [];
   }
 
-  #addSync(layer: number, p: Job): void {
+  #addSync(layer: number, e: Entry): void {
     const list = this.#pendingSync.get(layer);
-    if (list) list.push(p);
-    else this.#pendingSync.set(layer, [p]);
+    if (list) list.push(e);
+    else this.#pendingSync.set(layer, [e]);
   }
 
   #moveSync(e: Entry, layer: number): void {
     const list = this.#pendingSync.get(e.syncLayer);
-    const p = e.offloadJob!;
     if (list) {
-      const i = list.indexOf(p);
+      const i = list.indexOf(e);
       if (i >= 0) list.splice(i, 1);
     }
     e.syncLayer = layer;
-    this.#addSync(layer, p);
+    this.#addSync(layer, e);
   }
 
   /** The offloaded entries still alive (no array is built: this runs at every backward layer). */
@@ -541,7 +578,7 @@ export class MemoryManager implements SavedTensorStore {
       job = engine.submitPrefetchSealed(e.id, e.container.bytes);
     } else if (this.#sealed(e)) {
       // Spill: the container comes back from its file into a host buffer.
-      e.staging = this.#pool.acquire(e.hostBytes);
+      e.staging = this.#pool.acquire(e.sealedBytes);
       job = engine.submitPrefetchSealed(e.id, e.staging);
     } else {
       e.staging = this.#pool.acquire(e.bytes);
@@ -567,7 +604,7 @@ export class MemoryManager implements SavedTensorStore {
     const t0 = performance.now();
     const job = e.prefetchJob!;
     if (!job.settled) await engine.wait(job);
-    if (job.error) throw job.error;
+    if (job.error) throw engine.failure ?? job.error;
     const t1 = performance.now();
     const layer = h.info.layerIndex;
     for (const l of this.#listeners) l.prefetchStalled?.(layer, t0, t1);

@@ -61,6 +61,12 @@ export interface TransferResult {
 export class Job {
   result: TransferResult | undefined;
   error: CdmaError | undefined;
+  /**
+   * When its bytes are across the link by the link's schedule at submit
+   * (performance.now() ms), for jobs whose link bytes are known then (sealed
+   * containers); NaN otherwise.
+   */
+  linkDoneMs = NaN;
   #callbacks: ((job: Job) => void)[] | undefined;
   constructor(
     readonly op: number,
@@ -146,6 +152,28 @@ export class TransferEngine {
   #nextOp = 1;
   #failure: CdmaError | undefined;
   #closing = false;
+  /**
+   * Wake the engine once per kick() instead of once per job: jobs queue up
+   * (the engine takes them anyway when it is awake) and the caller wakes it
+   * at its next boundary. Each wake of a sleeping thread on a busy machine
+   * can preempt the caller, so the manager wakes it once per layer boundary.
+   */
+  batchWakes = false;
+  /** Jobs were queued since the last wake. */
+  #unwoken = false;
+  readonly #link: EngineConfig['link'];
+  /**
+   * The host store keeps entries in RAM: an offload's bytes are in host
+   * memory once the caller wrote them there. (A spill store's entry is on
+   * the host once its file is written: the engine says when.)
+   */
+  readonly #inRam: boolean;
+  /** When the link is free by the schedule of the jobs submitted so far (performance.now() ms). */
+  #linkFreeMs = 0;
+  /** Raw jobs submitted and not settled. */
+  #rawInFlight = 0;
+  /** A cell nobody notifies: waitAsync on it is a precise timer. */
+  readonly #timerCell = new Int32Array(new SharedArrayBuffer(4));
   /** Waiters on DONE, resolved by #onDone. */
   #waiting: Waiter[] = [];
   #waitArmed = false;
@@ -159,7 +187,11 @@ export class TransferEngine {
     ring: SharedArrayBuffer,
     side: MessagePort,
     cleanup: () => void,
+    link: EngineConfig['link'],
+    inRam: boolean,
   ) {
+    this.#link = link;
+    this.#inRam = inRam;
     this.#worker = worker;
     this.#side = side;
     this.#ctrl = new Int32Array(ring, 0, CTRL_INTS);
@@ -192,7 +224,14 @@ export class TransferEngine {
       const { port1, port2 } = new MessageChannel();
       port1.unref();
       worker.postMessage({ type: 'init', side: port2 } satisfies InitMessage, [port2]);
-      return await new TransferEngine(worker, ring, port1, cleanup).#ready();
+      return await new TransferEngine(
+        worker,
+        ring,
+        port1,
+        cleanup,
+        config.link,
+        hostStore.kind !== 'spill',
+      ).#ready();
     } catch (e) {
       cleanup();
       throw e;
@@ -298,14 +337,18 @@ export class TransferEngine {
 
   /** Resolves when `job` has settled (after polling); rejects with its error. */
   wait(job: Job): Promise<TransferResult> {
+    this.kick();
     this.poll();
-    if (job.settled) return job.error ? Promise.reject(job.error) : Promise.resolve(job.result!);
+    // A job that failed reports the engine's first failure (the cause: a later job of the same
+    // entry fails only because an earlier one did).
+    if (job.settled)
+      return job.error ? Promise.reject(this.#failure ?? job.error) : Promise.resolve(job.result!);
     if (this.#failure) return Promise.reject(this.#failure);
     return new Promise<void>((resolve, reject) => {
       this.#waiting.push({ op: job.op, resolve, reject });
       this.#arm();
     }).then(() => {
-      if (job.error) throw job.error;
+      if (job.error) throw this.#failure ?? job.error;
       return job.result!;
     });
   }
@@ -320,8 +363,10 @@ export class TransferEngine {
     const onWake = () => {
       this.#waitArmed = false;
       Atomics.store(this.#ctrl, WANT, 0);
-      this.poll();
+      // Read DONE before polling: every job up to it is settled by then (one published after
+      // the poll must not resolve a waiter whose job the poll did not settle).
       const done = Atomics.load(this.#ctrl, DONE);
+      this.poll();
       const still: Waiter[] = [];
       for (const w of this.#waiting) {
         if (w.op <= done) w.resolve();
@@ -378,8 +423,16 @@ export class TransferEngine {
     const job = new Job(op, key, direction);
     this.#pending.push(job);
     Atomics.store(this.#ctrl, HEAD, op);
-    if (notify) Atomics.notify(this.#ctrl, HEAD);
+    if (notify && !this.batchWakes) Atomics.notify(this.#ctrl, HEAD);
+    else this.#unwoken = true;
     return job;
+  }
+
+  /** Wakes the engine if jobs were queued without waking it (batchWakes, drops). */
+  kick(): void {
+    if (!this.#unwoken) return;
+    this.#unwoken = false;
+    Atomics.notify(this.#ctrl, HEAD);
   }
 
   /** The slot of `op` must not hold a job the compute thread has not polled yet. */
@@ -387,7 +440,8 @@ export class TransferEngine {
     const oldest = this.#pending[this.#pendingHead];
     if (oldest === undefined || op - oldest.op < RING_SLOTS) return;
     const deadline = performance.now() + FULL_RING_TIMEOUT_MS;
-    // Queued jobs that did not wake the engine (drops) must run now.
+    // Queued jobs that did not wake the engine (drops, batched wakes) must run now.
+    this.#unwoken = false;
     Atomics.notify(this.#ctrl, HEAD);
     for (;;) {
       this.poll();
@@ -408,7 +462,7 @@ export class TransferEngine {
    */
   submitOffloadRaw(key: number, src: Uint8Array, elementBytes: ElementBytes): Job {
     sharedOf(src);
-    return this.#submit(Kind.OffloadRaw, key, 'offload', src, elementBytes);
+    return this.#raw(this.#submit(Kind.OffloadRaw, key, 'offload', src, elementBytes));
   }
 
   /**
@@ -420,13 +474,81 @@ export class TransferEngine {
    */
   submitOffloadSealed(key: number, container: Uint8Array, rawBytes: number, nonZero: number): Job {
     sharedOf(container);
-    return this.#submit(Kind.OffloadSealed, key, 'offload', container, rawBytes, nonZero);
+    return this.#schedule(
+      this.#submit(Kind.OffloadSealed, key, 'offload', container, rawBytes, nonZero),
+      container.byteLength,
+    );
+  }
+
+  /**
+   * A job whose link bytes only the engine learns (it encodes them): on a
+   * link without a bandwidth limit its link time is the latency all the
+   * same; on another, the schedule is unknown until it settles.
+   */
+  #raw(job: Job): Job {
+    if (this.#link.bytesPerSecond === Infinity && this.#inRam) return this.#schedule(job, 0);
+    this.#rawInFlight++;
+    job.whenSettled((j) => {
+      this.#rawInFlight--;
+      if (j.result) this.#linkFreeMs = Math.max(this.#linkFreeMs, j.result.endMs);
+    });
+    return job;
+  }
+
+  /**
+   * Books `bytes` on the link after the jobs before it: the DMA schedule.
+   * The engine enforces the same link (it sleeps until its own start plus
+   * the link time, so it is never done earlier than this schedule says).
+   */
+  #schedule(job: Job, bytes: number): Job {
+    const { bytesPerSecond, latencySeconds } = this.#link;
+    const ms = 1e3 * (latencySeconds + (bytesPerSecond === Infinity ? 0 : bytes / bytesPerSecond));
+    if (!this.#inRam) return job; // done when the engine has written the file
+    if (this.#rawInFlight > 0) {
+      job.linkDoneMs = Infinity; // behind a job of unknown length: done when the engine says so
+      return job;
+    }
+    const start = Math.max(performance.now(), this.#linkFreeMs);
+    this.#linkFreeMs = start + ms;
+    job.linkDoneMs = this.#linkFreeMs;
+    return job;
+  }
+
+  /**
+   * Whether the bytes of `job` are across the link: it settled, or it is a
+   * sealed job (its container is in host memory from the start) whose link
+   * time by the schedule has passed. The engine may still be storing it;
+   * jobs run in order, so a later job on the same key sees it stored.
+   */
+  transferred(job: Job): boolean {
+    if (job.settled) return true;
+    this.poll();
+    return job.settled || performance.now() >= job.linkDoneMs;
+  }
+
+  /** Resolves when transferred(job) holds (a failure of the engine rejects). */
+  async waitTransferred(job: Job): Promise<void> {
+    if (!Number.isFinite(job.linkDoneMs)) {
+      await this.wait(job);
+      return;
+    }
+    this.kick();
+    for (;;) {
+      if (this.#failure) throw this.#failure;
+      if (this.transferred(job)) {
+        if (job.error) throw this.#failure ?? job.error;
+        return;
+      }
+      const left = job.linkDoneMs - performance.now();
+      const r = waitAsync(this.#timerCell, 0, 0, Math.min(left, WAIT_SLICE_MS));
+      if (r.async) await r.value;
+    }
   }
 
   /** Brings `key` (a raw offload) back over the link, decoded into `dest` (its exact raw size). */
   submitPrefetchRaw(key: number, dest: Uint8Array): Job {
     sharedOf(dest);
-    return this.#submit(Kind.PrefetchRaw, key, 'prefetch', dest);
+    return this.#raw(this.#submit(Kind.PrefetchRaw, key, 'prefetch', dest));
   }
 
   /**
@@ -436,7 +558,7 @@ export class TransferEngine {
    */
   submitPrefetchSealed(key: number, dest: Uint8Array): Job {
     sharedOf(dest);
-    return this.#submit(Kind.PrefetchSealed, key, 'prefetch', dest);
+    return this.#schedule(this.#submit(Kind.PrefetchSealed, key, 'prefetch', dest), dest.byteLength);
   }
 
   /** Offloads raw bytes and resolves when the transfer is done. */
@@ -472,7 +594,7 @@ export class TransferEngine {
   drop(keys: readonly number[]): Job[] {
     if (this.#failure || this.#closing) return [];
     const jobs = keys.map((k) => this.#submit(Kind.Drop, k, 'drop', undefined, 0, -1, false));
-    if (jobs.length > 0) Atomics.notify(this.#ctrl, HEAD);
+    if (!this.batchWakes) this.kick();
     return jobs;
   }
 
@@ -480,6 +602,7 @@ export class TransferEngine {
   injectFault(kind: FaultKind): void {
     if (this.#failure || this.#closing) return;
     this.#submit(Kind.Fault, -1, 'drop', undefined, kind === 'exit' ? 1 : 2);
+    this.kick();
   }
 
   /** Finishes queued jobs, frees the host store (and spill files) and ends the thread. */

@@ -17,6 +17,7 @@
  * the ring's HEAD word and reads buffer registrations from its side port
  * synchronously.
  */
+import { setPriority } from 'node:os';
 import {
   receiveMessageOnPort,
   workerData,
@@ -57,6 +58,8 @@ const slots = new Float64Array(config.ring, CTRL_INTS * 4, RING_SLOTS * SLOT_FIE
 let side: MessagePort;
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** The engine thread's nice value (10 of 19: below the compute thread, still served when it waits). */
+const ENGINE_NICE = 10;
 const nowEpochMs = (): number => performance.timeOrigin + performance.now();
 
 function sleepUntil(deadlineEpochMs: number): void {
@@ -315,11 +318,29 @@ function loop(): void {
   }
 }
 
+/**
+ * This thread yields to the compute thread: on Linux a thread's nice value
+ * is its own (setpriority on the calling thread), so waking the engine on a
+ * busy core no longer preempts the compute thread that woke it; the engine
+ * runs when a core is free or the compute thread waits for it. Where the
+ * system refuses, the engine runs at normal priority.
+ */
+function lowerPriority(): void {
+  const nice = Number(process.env.CDMA_ENGINE_NICE ?? ENGINE_NICE);
+  if (nice === 0) return;
+  try {
+    setPriority(nice);
+  } catch {
+    // not permitted here: normal priority
+  }
+}
+
 function reply(m: StartReply): void {
   port!.postMessage(m);
 }
 
 function start(): void {
+  lowerPriority();
   let started = false;
   try {
     codec = getCodec(config.codec.id, config.codec.params);
