@@ -79,8 +79,9 @@ interface Entry {
   hostBytes: number;
   /** It went out as a container written at the source (comes back through the source codec). */
   sealedOut?: boolean;
-  /** That container's length. */
+  /** That container's length, and its offset in its host block. */
   sealedBytes: number;
+  sealedStart: number;
 }
 
 interface Handle extends SavedHandle {
@@ -425,6 +426,7 @@ export class MemoryManager implements SavedTensorStore {
       onHost: false,
       hostBytes: 0,
       sealedBytes: 0,
+      sealedStart: 0,
     };
     this.#byDataId.set(t.dataId, e);
     if (offload) this.#startOffload(e, info.layerIndex);
@@ -445,6 +447,7 @@ export class MemoryManager implements SavedTensorStore {
       e.container = c;
       e.sealedOut = true;
       e.sealedBytes = c.bytes.byteLength;
+      e.sealedStart = c.bytes.byteOffset;
       job = engine.submitOffloadSealed(e.id, c.bytes, e.bytes, c.nonZero);
     } else {
       staging = this.#pool.acquire(e.bytes);
@@ -578,7 +581,9 @@ export class MemoryManager implements SavedTensorStore {
       job = engine.submitPrefetchSealed(e.id, e.container.bytes);
     } else if (this.#sealed(e)) {
       // Spill: the container comes back from its file into a host buffer.
-      e.staging = this.#pool.acquire(e.sealedBytes);
+      // At the offset it had in its block (its payloads aligned as the heap's: fast copies).
+      const at = e.sealedStart;
+      e.staging = this.#pool.acquireBlock(at + e.sealedBytes).subarray(at, at + e.sealedBytes);
       job = engine.submitPrefetchSealed(e.id, e.staging);
     } else {
       e.staging = this.#pool.acquire(e.bytes);
