@@ -3,6 +3,7 @@ import { formatBandwidth } from './link.js';
 import type { MemoryManager } from './manager.js';
 import { formatBytes } from '../io/sizes.js';
 import { median } from './stats.js';
+import { FRAGMENTATION_MARGIN } from '../plan/index.js';
 
 export function formatMemorySummary(m: MemoryManager): string {
   const c = m.config;
@@ -37,7 +38,8 @@ export function formatMemorySummary(m: MemoryManager): string {
     const e = m.budgetPlan.estimates;
     rows.push([
       'device plan',
-      `estimated peak: none ${formatBytes(e.none.peakBytes)}, conv ${formatBytes(e.conv.peakBytes)}, all ${formatBytes(e.all.peakBytes)}`,
+      `estimated peak: none ${formatBytes(e.none.peakBytes)}, conv ${formatBytes(e.conv.peakBytes)}, all ${formatBytes(e.all.peakBytes)} ` +
+        `(tensors, kernel temporaries and ${Math.round(FRAGMENTATION_MARGIN * 100)}% kept free for heap fragmentation)`,
     ]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));

@@ -28,14 +28,15 @@ const F32 = 4;
  * the bytes a step's tensors and temporaries need are divided by (1 - this).
  * tfjs-backend-wasm's allocator (emmalloc) grows the heap by a whole request
  * when its top free region is too small and fits from size buckets, so a
- * step's heap rises above its live bytes: measured (scripts/budget-sweep.ts,
- * the rise of the heap's break over two steps at the largest batches
- * accepted under 64 MiB to 1 GiB, policies all and none, every `-small`
- * network) by a factor of up to 1.73 over tensors plus temporaries. Half
- * the device covers a factor of 2. The table is in docs/MEMORY.md ("The
- * budget").
+ * step's heap rises above its live bytes. Measured (scripts/budget-sweep.ts:
+ * the rise of the heap's break over two steps at the largest batch the
+ * estimate accepts, every `-small` network, policies all and none, limits
+ * 64 MiB to 1 GiB) by a factor of up to 1.82 over tensors plus
+ * temporaries, and 2.11 for googlenet-small at the default 3.75 GiB limit
+ * (which overflowed the heap under a 50% margin). 60% covers a factor of
+ * 2.5. The table is in docs/MEMORY.md ("The budget").
  */
-export const FRAGMENTATION_MARGIN = 0.5;
+export const FRAGMENTATION_MARGIN = 0.6;
 
 export interface PeakEstimate {
   /**

@@ -22,25 +22,35 @@ const base = [
 ];
 
 test('cdma train under a budget offloads, stays under it (evaluation included) and prints the memory summary', async () => {
-  const r = await cdma([...base, '--policy', 'all', '--codec', 'zvc', '--budget', '15MiB']);
+  const r = await cdma([...base, '--policy', 'all', '--codec', 'zvc', '--budget', '18.5MiB']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^memory +policy all, codec zvc, link unlimited/m);
   assert.match(
     r.out,
     /^offloaded\/step +\S+ \S+ -> \S+ \S+ over the link \(ratio [\d.]+x, density [\d.]+%\)/m,
   );
-  // Evaluating 100 images in one pass would not fit 15 MiB: the budget makes it use the training batch.
-  const big = await cdma([...base, '--policy', 'all', '--budget', '15MiB', '--eval-batch', '100']);
+  // Evaluating 400 images in one pass would not fit 18.5 MiB: the budget makes it use the training batch.
+  const big = await cdma([
+    ...base,
+    '--test-limit',
+    '400',
+    '--policy',
+    'all',
+    '--budget',
+    '18.5MiB',
+    '--eval-batch',
+    '400',
+  ]);
   assert.equal(big.code, 1);
   assert.match(big.err, /^cdma: layer \S+ \(forward\) needs/);
 });
 
 test('cdma train stops before the first step when the policy cannot fit the budget', async () => {
-  const r = await cdma([...base, '--policy', 'none', '--budget', '15MiB']);
+  const r = await cdma([...base, '--policy', 'none', '--budget', '18.5MiB']);
   assert.equal(r.code, 1);
   assert.match(
     r.err,
-    /^cdma: budget 15\.00 MiB is too small for policy none: layer \S+ \(\w+\) needs about [\d.]+ MiB of device memory; policy conv would fit/m,
+    /^cdma: budget 18\.50 MiB is too small for policy none: layer \S+ \(\w+\) needs about [\d.]+ MiB of device memory; policy conv would fit/m,
   );
   assert.equal(r.out, '');
 });

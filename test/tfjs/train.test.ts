@@ -83,7 +83,7 @@ describe('cdma train --tfjs-model', () => {
       ['--policy', 'all', '--codec', 'zvc'],
       ['--policy', 'conv', '--codec', 'zlib', '--prefetch-ahead', '2'],
       ['--policy', 'all', '--codec', 'rle', '--host-store', dir],
-      ['--policy', 'dyn', '--codec', 'zvc', '--budget', '1600KiB'],
+      ['--policy', 'dyn', '--codec', 'zvc', '--budget', '2000KiB'],
     ]) {
       const r = await runCli(...base, ...extra);
       assert.equal(r.code, 0, `${extra.join(' ')}: ${r.err}`);
