@@ -183,3 +183,60 @@ test('the ring holds more jobs than its slots, in order, without waking the comp
     await e.close();
   }
 });
+
+test('a container in RAM is across the link when the link schedule booked at submit says so, in submit order', async () => {
+  const e = await TransferEngine.start({
+    codec: { id: 'zvc' },
+    link: { bytesPerSecond: 10e6, latencySeconds: 0.001 },
+    hostStore: { kind: 'ram' },
+  });
+  try {
+    e.batchWakes = true;
+    const src = sparse(50_000, 5);
+    const ca = unsealed(src);
+    const a = e.submitOffloadSealed(1, ca, src.byteLength, -1);
+    const b = e.submitOffloadSealed(2, unsealed(src), src.byteLength, -1);
+    // Booked one after the other on the one link: b ends a link time after a.
+    const linkMs = 1 + ca.byteLength / 10e3;
+    assert.ok(b.linkDoneMs - a.linkDoneMs >= linkMs - 1e-6, `${b.linkDoneMs - a.linkDoneMs} ms`);
+    // Nothing is across before its link time has passed (the engine sleeps it out too).
+    const early = e.transferred(b);
+    if (performance.now() < b.linkDoneMs) assert.equal(early, false);
+    await e.waitTransferred(b);
+    assert.ok(performance.now() >= b.linkDoneMs || b.settled);
+    assert.ok(e.transferred(a), 'in order');
+    // The engine still stores both (woken by the wait for their results) and returns them.
+    const ra = await e.wait(a);
+    const rb = await e.wait(b);
+    assert.ok(rb.startMs >= ra.endMs - 1e-6, 'one engine: jobs run in order');
+    // A raw job's link bytes are known only to the engine: whatever follows waits for it.
+    const raw = e.submitOffloadRaw(3, sparse(1000, 2), 4);
+    const after = e.submitOffloadSealed(4, unsealed(src), src.byteLength, -1);
+    assert.equal(after.linkDoneMs, Infinity);
+    await e.waitTransferred(after);
+    assert.ok(raw.settled && after.settled);
+  } finally {
+    await e.close();
+  }
+});
+
+test('on a link without limits a sealed offload in RAM is across at once; a spill store says so only once written', async () => {
+  await withTempDir(async (dir) => {
+    for (const hostStore of [{ kind: 'ram' as const }, { kind: 'spill' as const, dir }]) {
+      const e = await TransferEngine.start({ codec: { id: 'none' }, link: unlimited, hostStore });
+      try {
+        e.batchWakes = true;
+        const src = sparse(4_000, 9);
+        const j = e.submitOffloadSealed(1, unsealed(src), src.byteLength, -1);
+        if (hostStore.kind === 'ram') assert.equal(e.transferred(j), true);
+        else assert.ok(Number.isNaN(j.linkDoneMs), 'no schedule: the file is not written yet');
+        await e.waitTransferred(j);
+        if (hostStore.kind === 'spill') assert.ok(j.settled);
+        const r = await e.wait(j);
+        assert.equal(r.rawBytes, src.byteLength);
+      } finally {
+        await e.close();
+      }
+    }
+  }, 'engine-schedule');
+});
