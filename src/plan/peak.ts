@@ -50,6 +50,9 @@ export interface PeakEstimate {
   readonly phase: 'forward' | 'backward';
   /** The peak of the tensors alone, as the executor's device meter counts them at its layer boundaries. */
   readonly tensorBytes: number;
+  /** Where the tensors alone peak (it can be another layer than the peak with temporaries). */
+  readonly tensorLayer: string;
+  readonly tensorPhase: 'forward' | 'backward';
   /** The tensors plus temporaries at the worst layer, before the margin. */
   readonly withTemporariesBytes: number;
   /** The worst layer's kernel temporaries (part of withTemporariesBytes). */
@@ -113,6 +116,8 @@ export function executorPeak(
     layer: a.spec.layers[heap.layer].name,
     phase: heap.phase,
     tensorBytes: baseBytes + tensors.bytes,
+    tensorLayer: a.spec.layers[tensors.layer].name,
+    tensorPhase: tensors.phase,
     withTemporariesBytes: withTemporaries,
     temporaryBytes: heap.spike,
   };
