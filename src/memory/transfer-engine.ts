@@ -134,6 +134,8 @@ interface Waiter {
   reject(e: Error): void;
 }
 
+/** How long a wait sleeps synchronously before it waits asynchronously. */
+const SYNC_WAIT_MS = 50;
 /** How long one waitAsync sleeps before it looks again (the engine's death also ends a wait). */
 const WAIT_SLICE_MS = 250;
 /** How long submit waits for a free ring slot before it declares the engine stuck. */
@@ -338,7 +340,7 @@ export class TransferEngine {
   /** Resolves when `job` has settled (after polling); rejects with its error. */
   wait(job: Job): Promise<TransferResult> {
     this.kick();
-    this.poll();
+    this.#waitSync(job);
     // A job that failed reports the engine's first failure (the cause: a later job of the same
     // entry fails only because an earlier one did).
     if (job.settled)
@@ -351,6 +353,34 @@ export class TransferEngine {
       if (job.error) throw this.#failure ?? job.error;
       return job.result!;
     });
+  }
+
+  /**
+   * Sleeps on the ring (Atomics.wait: the engine's notify wakes this thread
+   * directly) until `job` settles, for at most SYNC_WAIT_MS; then the caller
+   * waits asynchronously, where the engine thread's death reaches it. An
+   * asynchronous wait is woken through the event loop, a few hops more per
+   * wake; vDNN's waits are short, so most end here.
+   */
+  #waitSync(job: Job): void {
+    this.poll();
+    if (job.settled || this.#failure || this.#waitArmed) return;
+    const deadline = performance.now() + SYNC_WAIT_MS;
+    try {
+      for (;;) {
+        Atomics.store(this.#ctrl, WANT, job.op);
+        const seen = Atomics.load(this.#ctrl, DONE);
+        if (seen < job.op) {
+          const left = deadline - performance.now();
+          if (left <= 0) return;
+          Atomics.wait(this.#ctrl, DONE, seen, left);
+        }
+        this.poll();
+        if (job.settled || this.#failure) return;
+      }
+    } finally {
+      Atomics.store(this.#ctrl, WANT, 0);
+    }
   }
 
   /** Waits (asynchronously) for DONE to move, then settles what finished; re-arms while anyone waits. */
@@ -549,6 +579,10 @@ export class TransferEngine {
         return;
       }
       const left = job.linkDoneMs - performance.now();
+      if (left <= SYNC_WAIT_MS) {
+        Atomics.wait(this.#timerCell, 0, 0, left);
+        continue;
+      }
       const r = waitAsync(this.#timerCell, 0, 0, Math.min(left, WAIT_SLICE_MS));
       if (r.async) await r.value;
     }

@@ -17,6 +17,8 @@
  * the ring's HEAD word and reads buffer registrations from its side port
  * synchronously.
  */
+import { execFileSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import {
   receiveMessageOnPort,
@@ -58,7 +60,7 @@ const slots = new Float64Array(config.ring, CTRL_INTS * 4, RING_SLOTS * SLOT_FIE
 let side: MessagePort;
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
-/** The engine thread's nice value (10 of 19: below the compute thread, still served when it waits). */
+/** The engine thread's nice value where it cannot be a batch thread (10 of 19: below the compute thread). */
 const ENGINE_NICE = 10;
 const nowEpochMs = (): number => performance.timeOrigin + performance.now();
 
@@ -319,17 +321,28 @@ function loop(): void {
 }
 
 /**
- * This thread yields to the compute thread: on Linux a thread's nice value
- * is its own (setpriority on the calling thread), so waking the engine on a
- * busy core no longer preempts the compute thread that woke it; the engine
- * runs when a core is free or the compute thread waits for it. Where the
- * system refuses, the engine runs at normal priority.
+ * This thread must not take the core from the compute thread that wakes it.
+ * On Linux it becomes SCHED_BATCH (chrt): a batch thread never preempts the
+ * running thread when it is woken, and keeps its fair share of the CPU when
+ * the compute thread waits for it. Where that is unavailable it lowers its
+ * own nice value instead (a thread's nice value is its own on Linux), which
+ * also makes waking it cheap but gives it less CPU when the compute thread
+ * waits. CDMA_ENGINE_SCHED=normal|batch|nice picks one (for measurements).
  */
 function lowerPriority(): void {
-  const nice = Number(process.env.CDMA_ENGINE_NICE ?? ENGINE_NICE);
-  if (nice === 0) return;
+  const want = process.env.CDMA_ENGINE_SCHED ?? 'batch';
+  if (want === 'normal') return;
+  if (want === 'batch' && process.platform === 'linux') {
+    try {
+      const tid = readlinkSync('/proc/thread-self').split('/').pop()!;
+      execFileSync('chrt', ['--batch', '--pid', '0', tid], { stdio: 'ignore', timeout: 5000 });
+      return;
+    } catch {
+      // no chrt or no /proc: lower the nice value below
+    }
+  }
   try {
-    setPriority(nice);
+    setPriority(ENGINE_NICE);
   } catch {
     // not permitted here: normal priority
   }
