@@ -30,6 +30,7 @@ import { checkOutput, writeOutput } from '../../io/write.js';
 import { parseLrSchedule } from '../../train/lr-schedule.js';
 import { parseOptimizerName } from '../../train/optimizer.js';
 import { addJsonOptions, checkJsonOptions, jsonText } from '../json-output.js';
+import { addOptimizerOptions } from '../training-options.js';
 import { checkPolicyName, checkTrainLink } from '../names.js';
 import { loadImportedModel } from '../../tfjs/load.js';
 import type { ImportedModel } from '../../tfjs/import.js';
@@ -457,20 +458,6 @@ export function registerCompare(program: Command): void {
       `seed of initialisation, data order and dropout (shared by every run), ${TRAINING_HELP.seed}`,
       DEFAULTS.seed,
     )
-    .option('--lr <x>', TRAINING_HELP.lr, DEFAULTS.lr)
-    .option(
-      '--optimizer <name>',
-      `sgd (momentum, weight decay) or adam (Keras' defaults; --lr then defaults to ${ADAM_DEFAULT_LR})`,
-      DEFAULTS.optimizer,
-    )
-    .option('--lr-schedule <name>', TRAINING_HELP.lrSchedule, DEFAULTS.lrSchedule)
-    .option(
-      '--warmup <n>',
-      'steps of linear learning-rate warm-up before the schedule, at most --steps',
-      DEFAULTS.warmup,
-    )
-    .option('--momentum <m>', TRAINING_HELP.momentum, DEFAULTS.momentum)
-    .option('--weight-decay <w>', TRAINING_HELP.weightDecay, DEFAULTS.weightDecay)
     .option('--limit <n>', 'training images to load, at least --batch (default: batch x steps)')
     .option(
       '--test-limit <n>',
@@ -488,6 +475,7 @@ export function registerCompare(program: Command): void {
     )
     .option('--backend <name>', TRAINING_HELP.backend, DEFAULTS.backend)
     .option('--quiet', 'no progress on stderr');
+  addOptimizerOptions(cmd, '--steps');
   addTfjsModelOptions(cmd);
   addPreprocessingOptions(cmd);
   addJsonOptions(

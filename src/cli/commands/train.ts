@@ -39,6 +39,7 @@ import { checkPolicyName, checkTrainLink } from '../names.js';
 import { POLICY_NAMES } from '../../plan/index.js';
 import { createProgress } from '../progress.js';
 import { addJsonOptions, checkJsonOptions, jsonText } from '../json-output.js';
+import { addOptimizerOptions } from '../training-options.js';
 import { checkWarmup, given, refuseGiven } from './option-rules.js';
 import {
   addPreprocessingOptions,
@@ -510,20 +511,6 @@ export function registerTrain(program: Command): void {
       '--epochs <n>',
       `train for this many passes over the training split, 1 to ${MAX_EPOCHS} (default 1)`,
     )
-    .option('--lr <x>', TRAINING_HELP.lr, DEFAULTS.lr)
-    .option(
-      '--optimizer <name>',
-      `sgd (momentum, weight decay) or adam (Keras' defaults; --lr then defaults to ${ADAM_DEFAULT_LR})`,
-      DEFAULTS.optimizer,
-    )
-    .option('--lr-schedule <name>', TRAINING_HELP.lrSchedule, DEFAULTS.lrSchedule)
-    .option(
-      '--warmup <n>',
-      'steps of linear learning-rate warm-up before the schedule, at most the run length',
-      DEFAULTS.warmup,
-    )
-    .option('--momentum <m>', TRAINING_HELP.momentum, DEFAULTS.momentum)
-    .option('--weight-decay <w>', TRAINING_HELP.weightDecay, DEFAULTS.weightDecay)
     .option(
       '--seed <s>',
       `seed of initialisation, shuffling and dropout (same seed, same weights), ${TRAINING_HELP.seed}`,
@@ -560,6 +547,7 @@ export function registerTrain(program: Command): void {
       '--save <dir>',
       'with --tfjs-model: write the trained model to dir (model.json and weights) for tf.loadLayersModel',
     );
+  addOptimizerOptions(cmd, 'the run length');
   addTfjsModelOptions(cmd);
   addPreprocessingOptions(cmd);
   addMemoryOptions(cmd);
