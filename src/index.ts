@@ -25,7 +25,12 @@ export { initBackend, BACKEND_NAMES, type BackendName } from './nn/backend.js';
 export { getModel, listModels, type ZooModelInfo, type GetModelOptions } from './nn/zoo/index.js';
 export type * from './nn/spec.js';
 export { analyzeModel } from './nn/shapes.js';
-export { ModelBuilder, type ConvOptions, type PoolOptions, type InputShape } from './nn/zoo/builder.js';
+export {
+  ModelBuilder,
+  type ConvOptions,
+  type PoolOptions,
+  type InputShape,
+} from './nn/zoo/builder.js';
 export { loadImportedModel } from './tfjs/load.js';
 export type { ImportedModel, ImportOptions } from './tfjs/import.js';
 export { saveImportedModel } from './tfjs/export.js';

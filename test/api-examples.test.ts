@@ -35,7 +35,11 @@ function userProject(t: Parameters<typeof tempDir>[0]): string {
   const dir = tempDir(t, 'api');
   mkdirSync(join(dir, 'node_modules'));
   symlinkSync(root, join(dir, 'node_modules', 'cdma'), 'dir');
-  symlinkSync(join(root, 'node_modules', '@tensorflow'), join(dir, 'node_modules', '@tensorflow'), 'dir');
+  symlinkSync(
+    join(root, 'node_modules', '@tensorflow'),
+    join(dir, 'node_modules', '@tensorflow'),
+    'dir',
+  );
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   return dir;
 }
@@ -48,7 +52,7 @@ test('docs/API.md has examples', () => {
 
 /** The names in backticks of the API table's exports column. */
 function tableNames(): string[] {
-  const at = doc.indexOf('| part |');
+  const at = doc.search(/^\| part +\|/m);
   const table = doc.slice(at, doc.indexOf('\n\n', at));
   const names: string[] = [];
   for (const row of table.split('\n').slice(2)) {
@@ -58,47 +62,56 @@ function tableNames(): string[] {
   return names;
 }
 
-test('the examples and every name of the API table type-check against the published declarations', { timeout: 300_000 }, async (t) => {
-  const names = tableNames();
-  assert.ok(names.length > 30, `the table lists ${names.length} names`);
-  const entry = (await import(pathToFileURL(join(root, 'dist/src/index.js')).href)) as object;
-  const values = names.filter((n) => n in entry);
-  const types = names.filter((n) => !(n in entry));
-  const dir = userProject(t);
-  const files = blocks.map((b, i) => {
-    const f = `example-${i + 1}.ts`;
-    writeFileSync(join(dir, f), b.code);
-    return f;
-  });
-  writeFileSync(
-    join(dir, 'names.ts'),
-    `import { ${values.join(', ')} } from 'cdma';\n` +
-      `import type { ${types.join(', ')} } from 'cdma';\n` +
-      `export const used = [${values.join(', ')}];\n` +
-      types.map((n, i) => `export type T${i} = ${n};`).join('\n') +
-      '\n',
-  );
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [
-    tsc,
-    '--noEmit',
-    '--strict',
-    '--skipLibCheck',
-    '--target', 'es2022',
-    '--module', 'nodenext',
-    '--moduleResolution', 'nodenext',
-    '--typeRoots', join(root, 'node_modules', '@types'),
-    '--types', 'node',
-    'names.ts',
-    ...files,
-  ];
-  try {
-    await run(process.execPath, args, { cwd: dir, maxBuffer: 16 << 20 });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string; message: string };
-    assert.fail(`tsc:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
-  }
-});
+test(
+  'the examples and every name of the API table type-check against the published declarations',
+  { timeout: 300_000 },
+  async (t) => {
+    const names = tableNames();
+    assert.ok(names.length > 30, `the table lists ${names.length} names`);
+    const entry = (await import(pathToFileURL(join(root, 'dist/src/index.js')).href)) as object;
+    const values = names.filter((n) => n in entry);
+    const types = names.filter((n) => !(n in entry));
+    const dir = userProject(t);
+    const files = blocks.map((b, i) => {
+      const f = `example-${i + 1}.ts`;
+      writeFileSync(join(dir, f), b.code);
+      return f;
+    });
+    writeFileSync(
+      join(dir, 'names.ts'),
+      `import { ${values.join(', ')} } from 'cdma';\n` +
+        `import type { ${types.join(', ')} } from 'cdma';\n` +
+        `export const used = [${values.join(', ')}];\n` +
+        types.map((n, i) => `export type T${i} = ${n};`).join('\n') +
+        '\n',
+    );
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = [
+      tsc,
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      '--target',
+      'es2022',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--typeRoots',
+      join(root, 'node_modules', '@types'),
+      '--types',
+      'node',
+      'names.ts',
+      ...files,
+    ];
+    try {
+      await run(process.execPath, args, { cwd: dir, maxBuffer: 16 << 20 });
+    } catch (e) {
+      const err = e as { stdout?: string; stderr?: string; message: string };
+      assert.fail(`tsc:\n${err.stdout ?? ''}${err.stderr ?? err.message}`);
+    }
+  },
+);
 
 const tsx = fileURLToPath(import.meta.resolve('tsx'));
 
@@ -115,7 +128,9 @@ for (const [i, b] of blocks.entries()) {
       assert.ok(r.stdout.length > 0, 'an example prints what it shows');
     } catch (e) {
       const err = e as { stdout?: string; stderr?: string; message: string };
-      assert.fail(`example at docs/API.md:${b.line} failed:\n${err.stdout ?? ''}\n${err.stderr ?? err.message}`);
+      assert.fail(
+        `example at docs/API.md:${b.line} failed:\n${err.stdout ?? ''}\n${err.stderr ?? err.message}`,
+      );
     }
   });
 }

@@ -94,7 +94,8 @@ test('src imports only the TensorFlow.js parts it depends on, never the umbrella
     for (const spec of specifiers(readFileSync(file, 'utf8'))) {
       if (!spec.startsWith('@tensorflow/')) continue;
       const pkg = spec.split('/').slice(0, 2).join('/');
-      if (!TFJS_PARTS.includes(pkg) && !OPTIONAL_TFJS_PARTS.includes(pkg)) problems.push(`${relative(root, file)} imports ${spec}`);
+      if (!TFJS_PARTS.includes(pkg) && !OPTIONAL_TFJS_PARTS.includes(pkg))
+        problems.push(`${relative(root, file)} imports ${spec}`);
     }
   }
   assert.deepEqual(problems, []);
@@ -108,6 +109,9 @@ test('src imports only the TensorFlow.js parts it depends on, never the umbrella
   // The webgpu backend and Dawn install only for programs that ask for them.
   for (const p of [...OPTIONAL_TFJS_PARTS, 'webgpu']) {
     assert.ok(!(p in pkg.dependencies), `${p} is not a required dependency`);
-    assert.ok(p in pkg.peerDependencies && pkg.peerDependenciesMeta[p]?.optional, `${p} is an optional peer`);
+    assert.ok(
+      p in pkg.peerDependencies && pkg.peerDependenciesMeta[p]?.optional,
+      `${p} is an optional peer`,
+    );
   }
 });

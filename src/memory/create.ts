@@ -47,9 +47,7 @@ const KEYS: readonly (keyof MemoryOptions)[] = [
 function checkKeys(o: object): void {
   for (const k of Object.keys(o)) {
     if (!(KEYS as readonly string[]).includes(k)) {
-      throw new InvalidArgumentError(
-        `unknown memory option '${k}': use ${KEYS.join(', ')}`,
-      );
+      throw new InvalidArgumentError(`unknown memory option '${k}': use ${KEYS.join(', ')}`);
     }
   }
 }
@@ -97,7 +95,9 @@ function budgetOf(b: MemoryOptions['budget']): number | undefined {
   if (b === undefined) return undefined;
   if (typeof b === 'string') return parseByteSize(b, 'memory option budget', 1);
   if (!Number.isSafeInteger(b) || b < 1)
-    throw new InvalidArgumentError(`memory option budget: ${b} is not a whole number of bytes >= 1`);
+    throw new InvalidArgumentError(
+      `memory option budget: ${b} is not a whole number of bytes >= 1`,
+    );
   return b;
 }
 
@@ -111,7 +111,9 @@ function hostStoreOf(h: MemoryOptions['hostStore']): MemoryConfig['hostStore'] {
 function prefetchOf(p: number | undefined): number {
   if (p === undefined) return 1;
   if (!Number.isInteger(p) || p < 0 || p > 1000)
-    throw new InvalidArgumentError(`memory option prefetchAhead: ${p} is not a whole number from 0 to 1000`);
+    throw new InvalidArgumentError(
+      `memory option prefetchAhead: ${p} is not a whole number from 0 to 1000`,
+    );
   return p;
 }
 

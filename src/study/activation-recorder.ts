@@ -42,10 +42,18 @@ export interface RecordingHooks {
 
 const KEYS = ['every', 'zlibLevel', 'zlibSampleImages', 'onRecord'];
 
-function wholeIn(name: string, v: number | undefined, dflt: number, min: number, max: number): number {
+function wholeIn(
+  name: string,
+  v: number | undefined,
+  dflt: number,
+  min: number,
+  max: number,
+): number {
   if (v === undefined) return dflt;
   if (!Number.isInteger(v) || v < min || v > max)
-    throw new InvalidArgumentError(`activation recorder ${name}: ${v} is not a whole number from ${min} to ${max}`);
+    throw new InvalidArgumentError(
+      `activation recorder ${name}: ${v} is not a whole number from ${min} to ${max}`,
+    );
   return v;
 }
 
@@ -57,7 +65,11 @@ export class ActivationRecorder {
   readonly #onRecord: ActivationRecorderOptions['onRecord'];
   #active = false;
 
-  private constructor(rec: StepRecorder, every: number, onRecord: ActivationRecorderOptions['onRecord']) {
+  private constructor(
+    rec: StepRecorder,
+    every: number,
+    onRecord: ActivationRecorderOptions['onRecord'],
+  ) {
     this.#rec = rec;
     this.#every = every;
     this.#onRecord = onRecord;
@@ -66,7 +78,9 @@ export class ActivationRecorder {
   static create(spec: ModelSpec, options: ActivationRecorderOptions = {}): ActivationRecorder {
     for (const k of Object.keys(options))
       if (!KEYS.includes(k))
-        throw new InvalidArgumentError(`unknown activation recorder option '${k}': use ${KEYS.join(', ')}`);
+        throw new InvalidArgumentError(
+          `unknown activation recorder option '${k}': use ${KEYS.join(', ')}`,
+        );
     const every = wholeIn('every', options.every, 1, 1, 1e9);
     const service = new InlineMeasureService({
       zlibLevel: wholeIn('zlibLevel', options.zlibLevel, 6, 0, 9),
@@ -77,7 +91,11 @@ export class ActivationRecorder {
   }
 
   /** The tensors (layer outputs and masks) measured at each recorded step. */
-  get targets(): readonly { readonly layer: string; readonly role: string; readonly kind: string }[] {
+  get targets(): readonly {
+    readonly layer: string;
+    readonly role: string;
+    readonly kind: string;
+  }[] {
     return this.#rec.targets;
   }
 

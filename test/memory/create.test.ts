@@ -46,10 +46,13 @@ test('memoryConfig: an unknown option or a bad value is an InvalidArgumentError 
     [{ prefetchAhead: 1.5 }, /prefetchAhead/],
   ];
   for (const [o, re] of bad) {
-    assert.throws(() => memoryConfig(o as MemoryOptions), (e: unknown) => {
-      assert.ok(e instanceof InvalidArgumentError, `${JSON.stringify(o)}: ${String(e)}`);
-      assert.match((e as Error).message, re);
-      return true;
-    });
+    assert.throws(
+      () => memoryConfig(o as MemoryOptions),
+      (e: unknown) => {
+        assert.ok(e instanceof InvalidArgumentError, `${JSON.stringify(o)}: ${String(e)}`);
+        assert.match((e as Error).message, re);
+        return true;
+      },
+    );
   }
 });
