@@ -458,15 +458,6 @@ export class TransferEngine {
     return job;
   }
 
-  /**
-   * Whether a job occupies the link for a time of its own (a bandwidth limit
-   * or a latency): then the engine must start it promptly. On a link without
-   * either, queued jobs cost nothing until a result is needed.
-   */
-  get linkTakesTime(): boolean {
-    return this.#link.bytesPerSecond !== Infinity || this.#link.latencySeconds > 0;
-  }
-
   /** Wakes the engine if jobs were queued without waking it (batchWakes, drops). */
   kick(): void {
     if (!this.#unwoken) return;
