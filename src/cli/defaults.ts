@@ -70,5 +70,6 @@ export const TRAINING_HELP = {
   seed: 'from 0 to 4294967295',
   lrSchedule:
     'learning rate over each run: linear (decays to zero at the last step), cosine, or constant',
-  backend: 'TensorFlow.js backend: wasm (fast), cpu (reference) or webgpu (a GPU through WebGPU, docs/WEBGPU.md)',
+  backend:
+    'TensorFlow.js backend: wasm (fast), cpu (reference) or webgpu (a GPU through WebGPU, docs/WEBGPU.md)',
 } as const;

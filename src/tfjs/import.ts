@@ -322,7 +322,11 @@ class Importer {
   }
 
   /** The spec name of a symbolic tensor, converting what produces it first. */
-  visit(t: tfl.SymbolicTensor, ctx: string, inputs: ReadonlyMap<tfl.SymbolicTensor, string>): string {
+  visit(
+    t: tfl.SymbolicTensor,
+    ctx: string,
+    inputs: ReadonlyMap<tfl.SymbolicTensor, string>,
+  ): string {
     const key = `${ctx}#${t.id}`;
     const done = this.seen.get(key);
     if (done !== undefined) return done;

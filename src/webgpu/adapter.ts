@@ -16,7 +16,8 @@ export class WebGpuUnavailableError extends CdmaError {
 }
 
 /** The webgpu backend's packages are optional peers of cdma: a program that wants it installs them. */
-export const INSTALL_HINT = 'install them with: npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0';
+export const INSTALL_HINT =
+  'install them with: npm install webgpu@0.6.2 @tensorflow/tfjs-backend-webgpu@4.22.0';
 
 export const NO_ADAPTER_HINT =
   "install the GPU's Vulkan driver, or Mesa 25's mesa-vulkan-drivers for the software adapter (see docs/WEBGPU.md)";

@@ -48,7 +48,9 @@ function digits(n: number, h: number, w: number, c = 3): tf.Tensor4D {
   }
   let s = resizeBilinear(picked, 1, 28, 28, h, w);
   if (c === 3) s = toRgb(s, h, w);
-  return tf.tidy(() => tf.div(tf.cast(tf.tensor4d(s.pixels, [n, h, w, c], 'int32'), 'float32'), 255));
+  return tf.tidy(() =>
+    tf.div(tf.cast(tf.tensor4d(s.pixels, [n, h, w, c], 'int32'), 'float32'), 255),
+  );
 }
 
 /** Largest |a - b| over the largest |b|. */
@@ -308,7 +310,9 @@ describe('errors', () => {
       const c = tfl.layers
         .conv2d({ filters: 2, kernelSize: 3, name: 'c' })
         .apply(i) as tfl.SymbolicTensor;
-      const u = tfl.layers.upSampling2d({ size: [2, 2], name: 'up' }).apply(c) as tfl.SymbolicTensor;
+      const u = tfl.layers
+        .upSampling2d({ size: [2, 2], name: 'up' })
+        .apply(c) as tfl.SymbolicTensor;
       const f = tfl.layers.flatten().apply(u) as tfl.SymbolicTensor;
       const model = tfl.model({
         inputs: i,

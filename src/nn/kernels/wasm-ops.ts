@@ -4,7 +4,12 @@
  * directly: every TensorInfo returned here is owned by the caller and must be
  * freed with free() (or returned as the kernel's output).
  */
-import type { KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { sliceWasm } from './slice-impl.js';
 
