@@ -19,7 +19,6 @@
  * codecs (rle, zlib: they run on the engine thread) use staging buffers.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { getCodec } from '../codec/registry.js';
 import type { CodecId } from '../codec/codec.js';
 import { ZvcWasm } from '../codec/zvc-wasm.js';
 import { zvcMaxSize } from '../codec/zvc-format.js';
@@ -29,7 +28,6 @@ import {
   type ContainerHeader,
 } from '../codec/container/format.js';
 import { chunkRawRange, flatHeader } from '../codec/container/engine-io.js';
-import { parseContainer } from '../codec/container/reader.js';
 import { CorruptDataError } from '../errors.js';
 
 interface WasmBackend {
@@ -101,6 +99,8 @@ export class SourceCodec {
   readonly #zvc: ZvcWasm | undefined;
   #scratch = 0;
   #scratchBytes = 0;
+  /** The header (and its bytes) of each tensor shape seen: written by encode, expected by decode. */
+  readonly #headers = new Map<string, { h: ContainerHeader; bytes: Uint8Array }>();
 
   private constructor(codec: 'zvc' | 'none', b: WasmBackend, zvc: ZvcWasm | undefined) {
     this.codec = codec;
@@ -142,6 +142,19 @@ export class SourceCodec {
     return this.#scratch;
   }
 
+  #header(shape: readonly number[]): { h: ContainerHeader; bytes: Uint8Array } {
+    const key = shape.join(',');
+    let e = this.#headers.get(key);
+    if (e === undefined) {
+      const h = flatHeader(this.codec, {}, shape, SOURCE_CHUNK_BYTES);
+      const bytes = new Uint8Array(h.headerBytes);
+      encodeHeader(h, bytes, 0);
+      e = { h, bytes };
+      this.#headers.set(key, e);
+    }
+    return e;
+  }
+
   /** Heap bytes the scratch area holds (device memory outside the executor's tensors). */
   get scratchBytes(): number {
     return this.#scratchBytes;
@@ -154,7 +167,7 @@ export class SourceCodec {
    * sized exactly (a counting pass) and written again.
    */
   encode(t: tf.Tensor, alloc: HostAlloc, hint: number): SourceContainer {
-    const h = flatHeader(this.codec, {}, t.shape, SOURCE_CHUNK_BYTES);
+    const { h, bytes: header } = this.#header(t.shape);
     const src = this.#b.dataIdMap.get(t.dataId)!.memoryOffset!;
     const start = containerStart(h.headerBytes);
     if (this.codec === 'none') {
@@ -162,7 +175,8 @@ export class SourceCodec {
       const block = alloc.acquireBlock(start + total);
       const bytes = block.subarray(start, start + total);
       const heap = this.#b.wasm.HEAPU8;
-      let p = encodeHeader(h, bytes, 0);
+      bytes.set(header, 0);
+      let p = header.byteLength;
       const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const count = this.#zvc;
       let nonZero = count ? 0 : -1;
@@ -178,13 +192,13 @@ export class SourceCodec {
     }
     if (hint > 0) {
       const block = alloc.acquireBlock(start + hint);
-      const r = this.#zvcInto(h, src, block, start);
+      const r = this.#zvcInto(h, header, src, block, start);
       if (r !== undefined) return r;
       alloc.release(block); // denser than last time: size it exactly
     }
     const exact = this.#zvcExactSize(h, src);
     const block = alloc.acquireBlock(start + exact);
-    const r = this.#zvcInto(h, src, block, start);
+    const r = this.#zvcInto(h, header, src, block, start);
     if (r === undefined) {
       alloc.release(block);
       throw new Error(`zvc container outgrew its exact size ${exact}`);
@@ -206,6 +220,7 @@ export class SourceCodec {
   /** The zvc container in `block`, or undefined (the block given back is the caller's) when it does not fit. */
   #zvcInto(
     h: ContainerHeader,
+    header: Uint8Array,
     src: number,
     block: Uint8Array,
     start: number,
@@ -213,7 +228,8 @@ export class SourceCodec {
     const z = this.#zvc!;
     const scratch = this.#ensureScratch(zvcMaxSize(h.chunkElements, 4) + 64);
     const heap = this.#b.wasm.HEAPU8; // after the scratch allocation (the heap may have grown)
-    let p = start + encodeHeader(h, block, start);
+    block.set(header, start);
+    let p = start + header.byteLength;
     const view = new DataView(block.buffer, block.byteOffset, block.byteLength);
     let nonZero = 0;
     for (let i = 0; i < h.chunkCount; i++) {
@@ -233,15 +249,37 @@ export class SourceCodec {
 
   /**
    * A new tensor of `shape` and `dtype` decoded from `container` (checked by
-   * the engine; its structure is checked again here by the container reader).
+   * the engine with the container reader, checksums included, just before).
+   * Its structure is checked again here, cheaply: its header must be byte
+   * for byte the one this codec writes for `shape` (codec, element count,
+   * shape, chunking, header checksum), and its frames must tile it exactly,
+   * each payload within its chunk's largest size.
    */
   decode(container: Uint8Array, shape: readonly number[], dtype: tf.DataType): tf.Tensor {
-    const c = parseContainer(container, getCodec);
-    const n = shape.reduce((a, d) => a * d, 1);
-    if (c.header.codec !== this.codec || c.header.elements !== n || c.elementBytes !== 4)
-      throw new CorruptDataError(
-        `host container holds ${c.header.elements} ${c.header.codec} elements, expected ${n} ${this.codec}`,
-      );
+    const { h, bytes: header } = this.#header(shape);
+    const bad = (why: string) =>
+      new CorruptDataError(`host container of a ${this.codec} [${shape.join(',')}] tensor: ${why}`);
+    if (container.byteLength < header.byteLength) throw bad('shorter than its header');
+    for (let i = 0; i < header.byteLength; i++)
+      if (container[i] !== header[i]) throw bad(`header differs at byte ${i}`);
+    const view = new DataView(container.buffer, container.byteOffset, container.byteLength);
+    const frames = new Array<number>(h.chunkCount);
+    const lengths = new Array<number>(h.chunkCount);
+    let p = header.byteLength;
+    for (let i = 0; i < h.chunkCount; i++) {
+      if (p + FRAME_HEADER_BYTES > container.byteLength) throw bad(`frame ${i} is cut off`);
+      const len = view.getUint32(p, true);
+      const [a, e] = chunkRawRange(h, i);
+      const max = this.codec === 'none' ? e - a : zvcMaxSize((e - a) / 4, 4);
+      if ((this.codec === 'none' && len !== max) || len > max || len % 4 !== 0)
+        throw bad(`frame ${i} holds ${len} bytes for ${e - a} raw`);
+      frames[i] = p + FRAME_HEADER_BYTES;
+      lengths[i] = len;
+      p += FRAME_HEADER_BYTES + len;
+      if (p > container.byteLength) throw bad(`frame ${i} runs past the end`);
+    }
+    if (p !== container.byteLength) throw bad(`${container.byteLength - p} bytes after the last frame`);
+    const c = { header: h, frameOffsets: frames, payloadBytes: lengths };
     const scratch =
       this.codec === 'zvc' ? this.#ensureScratch(zvcMaxSize(c.header.chunkElements, 4) + 64) : 0;
     const info = this.#b.makeOutput([...shape], dtype);
@@ -250,7 +288,7 @@ export class SourceCodec {
     const tensor = tf.engine().makeTensorFromTensorInfo(info);
     try {
       for (let i = 0; i < c.header.chunkCount; i++) {
-        const at = c.frameOffsets[i] + FRAME_HEADER_BYTES;
+        const at = c.frameOffsets[i];
         const payload = container.subarray(at, at + c.payloadBytes[i]);
         const [a, e] = chunkRawRange(c.header, i);
         if (this.codec === 'none') heap.set(payload, out + a);

@@ -52,6 +52,22 @@ test("containers written at the source are the container writer's bytes, and dec
     );
     assert.equal(tf.memory().numTensors, before);
     assert.throws(() => sc.decode(c.bytes, [5], 'float32'), CorruptDataError);
+    // Whatever else is wrong with its structure is a typed error too, and leaks no tensor.
+    const headerBytes = decodeHeader(c.bytes).headerBytes;
+    const longer = new Uint8Array(c.bytes.byteLength + 4);
+    longer.set(c.bytes);
+    const otherHeader = c.bytes.slice();
+    otherHeader[12] ^= 1;
+    const otherFrame = c.bytes.slice();
+    otherFrame[headerBytes] ^= 4; // the first frame's payload length
+    for (const bad of [longer, otherHeader, otherFrame])
+      assert.throws(() => sc.decode(bad, t.shape, t.dtype), CorruptDataError);
+    assert.equal(tf.memory().numTensors, before);
+    // The first payload is 8-aligned in its shared block (V8 copies it word by word).
+    assert.equal((c.bytes.byteOffset + headerBytes + 8) % 8, 0);
+    // Codec none counts the non-zeros at the source too.
+    const nz = new Uint32Array(raw.buffer).reduce((a, w) => a + (w !== 0 ? 1 : 0), 0);
+    assert.equal(c.nonZero, nz, codec);
     t.dispose();
   }
 });
