@@ -118,6 +118,8 @@ export class MemoryManager implements SavedTensorStore {
   #notCompute = 0;
   #backwardStarted = false;
   #prefetchOrder: number[] = [];
+  /** The offloaded entries by their first backward use (made when the backward pass starts). */
+  #byLastUse = new Map<number, Entry[]>();
   #hostBytes = 0;
   #closed = false;
   /** Host entries released, freed together at the step's end. */
@@ -240,6 +242,7 @@ export class MemoryManager implements SavedTensorStore {
     this.#stepStart = performance.now();
     this.#backwardStarted = false;
     this.#prefetchOrder = [];
+    this.#byLastUse = new Map();
     for (const l of this.#listeners)
       l.stepBegan?.(step, this.#planName, this.#stepStart, this.#hostBytes);
     this.#sampleDevice();
@@ -313,7 +316,14 @@ export class MemoryManager implements SavedTensorStore {
     this.#throwIfFailed();
     if (!this.#backwardStarted) {
       this.#backwardStarted = true;
-      this.#prefetchOrder = backwardOrder([...this.#offloadedEntries()].map((e) => e.lastUse));
+      const byLastUse = new Map<number, Entry[]>();
+      for (const e of this.#offloadedEntries()) {
+        const list = byLastUse.get(e.lastUse);
+        if (list) list.push(e);
+        else byLastUse.set(e.lastUse, [e]);
+      }
+      this.#byLastUse = byLastUse;
+      this.#prefetchOrder = backwardOrder([...byLastUse.keys()]);
     }
     this.#layerStart = performance.now();
     this.#notCompute = 0;
@@ -569,9 +579,11 @@ export class MemoryManager implements SavedTensorStore {
   /** At layer i's backward start: request what layer i and the next prefetchAhead offloading layers need. */
   #prefetchFor(layerIndex: number): void {
     const want = prefetchWindow(this.#prefetchOrder, layerIndex, this.config.prefetchAhead);
-    if (want.size === 0) return;
-    for (const e of this.#offloadedEntries()) {
-      if (e.residency.is(Residency.Host) && want.has(e.lastUse)) this.#issuePrefetch(e);
+    // In backward order, as the window lists them (the engine runs jobs in order).
+    for (const layer of want) {
+      for (const e of this.#byLastUse.get(layer) ?? []) {
+        if (e.residency.is(Residency.Host)) this.#issuePrefetch(e);
+      }
     }
   }
 
