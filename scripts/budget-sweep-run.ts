@@ -28,8 +28,10 @@ export interface SweepRun {
   readonly limitBytes: number;
   /** The estimate's parts for the policy at this batch, as the manager computed them. */
   readonly tensorBytes: number;
-  readonly withTemporariesBytes: number;
-  readonly estimateBytes: number;
+  /** Tensors and kernel temporaries: the device bytes the budget checks. */
+  readonly deviceEstimateBytes: number;
+  /** The heap the estimate reserves for them (with the fragmentation margin). */
+  readonly heapEstimateBytes: number;
   readonly layer: string;
   /** The executor's own peak (its device meter). */
   readonly meterPeakBytes: number;
@@ -38,7 +40,7 @@ export interface SweepRun {
   /** The wasm memory's size at the end (it grows ahead of the break by up to 20%). */
   readonly memoryBytes: number;
   readonly ms: number;
-  /** The steps ran and the heap's peak stayed within the limit. */
+  /** The steps ran and the heap's peak stayed within what the estimate reserved for it. */
   readonly ok: boolean;
   readonly error?: string;
 }
@@ -151,14 +153,14 @@ export async function runAtBatch(
     batch,
     limitBytes: limit,
     tensorBytes: est.tensorBytes,
-    withTemporariesBytes: est.withTemporariesBytes,
-    estimateBytes: est.peakBytes,
+    deviceEstimateBytes: est.peakBytes,
+    heapEstimateBytes: est.heapBytes,
     layer: `${est.layer} (${est.phase})`,
     meterPeakBytes: meter,
     heapPeakBytes,
     memoryBytes,
     ms,
-    ok: error === undefined && heapPeakBytes <= limit,
+    ok: error === undefined && heapPeakBytes <= est.heapBytes,
     error,
   };
 }
@@ -207,8 +209,8 @@ export function runInChild(
           batch,
           limitBytes: limit,
           tensorBytes: NaN,
-          withTemporariesBytes: NaN,
-          estimateBytes: NaN,
+          deviceEstimateBytes: NaN,
+          heapEstimateBytes: NaN,
           layer: '',
           meterPeakBytes: NaN,
           heapPeakBytes: NaN,

@@ -71,7 +71,7 @@ for (const limit of limits)
     }
 
 console.log(
-  '| network | policy | limit MiB | batch | tensors MiB | + temporaries MiB | estimate MiB | heap peak MiB | heap / (tensors + temporaries) | heap / limit | s | ok |',
+  '| network | policy | budget MiB | batch | tensors MiB | + temporaries MiB | heap estimate MiB | heap peak MiB | heap / (tensors + temporaries) | heap / heap estimate | s | ok |',
 );
 console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
 let bad = 0;
@@ -83,11 +83,11 @@ const row = (r: SweepRun) =>
       MiB(r.limitBytes),
       r.batch,
       MiB(r.tensorBytes),
-      MiB(r.withTemporariesBytes),
-      MiB(r.estimateBytes),
+      MiB(r.deviceEstimateBytes),
+      MiB(r.heapEstimateBytes),
       MiB(r.heapPeakBytes),
-      (r.heapPeakBytes / r.withTemporariesBytes).toFixed(3),
-      (r.heapPeakBytes / r.limitBytes).toFixed(3),
+      (r.heapPeakBytes / r.deviceEstimateBytes).toFixed(3),
+      (r.heapPeakBytes / r.heapEstimateBytes).toFixed(3),
       (r.ms / 1000).toFixed(1),
       r.ok ? 'yes' : `NO${r.error ? `: ${r.error}` : ''}`,
     ].join(' | ')} |`,

@@ -6,8 +6,9 @@
  * stay under `--budget`. The estimate adds, to what the plan's timeline
  * counts, the bytes already resident when the first step begins
  * (parameters, the batch) and the optimiser's state; the plan's estimate
- * includes each layer's kernel temporaries and keeps FRAGMENTATION_MARGIN of
- * the device free for the heap's fragmentation (docs/MEMORY.md, "The budget").
+ * includes each layer's kernel temporaries (what --budget counts) and, for
+ * the heap, keeps FRAGMENTATION_MARGIN of it free for its fragmentation
+ * (docs/MEMORY.md, "The budget").
  */
 import { DeviceMemoryError } from '../errors.js';
 import { DEFAULT_DEVICE_LIMIT_BYTES } from '../nn/device-limit.js';
@@ -45,10 +46,23 @@ export function optimizerBytes(plan: ModelPlan): number {
   return plan.analysis.params * F32;
 }
 
+/** The heap a step may need: the executor's default limit, below the wasm heap's end. */
+export const HEAP_LIMIT_BYTES = DEFAULT_DEVICE_LIMIT_BYTES;
+
+/**
+ * Whether an estimate fits: its device bytes (tensors and kernel
+ * temporaries) within the budget (the device limit without one), and the
+ * heap it needs with the fragmentation margin within the heap's limit.
+ */
+export function fitsEstimate(e: PeakEstimate, budgetBytes: number | undefined): boolean {
+  return e.peakBytes <= (budgetBytes ?? DEFAULT_DEVICE_BYTES) && e.heapBytes <= HEAP_LIMIT_BYTES;
+}
+
 /**
  * Estimates every static policy and, with a budget, checks the one chosen;
  * throws DeviceMemoryError (naming the layer, the bytes and a policy that
- * fits, if any) when it cannot stay under the budget.
+ * fits, if any) when it cannot stay under the budget, or when the heap it
+ * needs (with the fragmentation margin) passes the heap's limit.
  */
 export function planBudget(m: BudgetInput, residentBytes: number): BudgetPlan {
   const baseBytes = residentBytes + optimizerBytes(m.plan);
@@ -57,37 +71,44 @@ export function planBudget(m: BudgetInput, residentBytes: number): BudgetPlan {
   const budget = m.config.budgetBytes;
   // Without --budget the device itself is the limit (the executor refuses past it).
   const limit = budget ?? DEFAULT_DEVICE_BYTES;
-  const limitName =
-    budget !== undefined
-      ? `budget ${formatBytes(limit)}`
-      : `the device limit ${formatBytes(limit)}`;
   const policy = m.config.policy;
   const chosen = policy === 'dyn' ? estimates.all : m.plan.peak(m.offloaded, m.batch, baseBytes);
-  const fitsWithoutOffload = estimates.none.peakBytes <= limit;
-  if (chosen.peakBytes > limit) {
-    const fitting = (['none', 'conv', 'all'] as const).filter(
-      (p) => estimates[p].peakBytes <= limit,
-    );
+  const fits = (e: PeakEstimate) => fitsEstimate(e, budget);
+  const fitsWithoutOffload = fits(estimates.none);
+  if (!fits(chosen)) {
+    const fitting = (['none', 'conv', 'all'] as const).filter((p) => fits(estimates[p]));
     const what =
       policy === 'dyn'
         ? 'even with every activation offloaded (policy dyn)'
         : `for policy ${policy}`;
-    const need = `layer ${chosen.layer} (${chosen.phase}) needs about ${formatBytes(chosen.peakBytes)} of device memory`;
+    // Which limit it passes: the budget (device bytes) or the heap (with the margin).
+    const overBudget = chosen.peakBytes > limit;
+    const limitName = overBudget
+      ? budget !== undefined
+        ? `budget ${formatBytes(limit)}`
+        : `the device limit ${formatBytes(limit)}`
+      : `the wasm heap's limit ${formatBytes(HEAP_LIMIT_BYTES)}`;
+    const size = (e: PeakEstimate) => formatBytes(overBudget ? e.peakBytes : e.heapBytes);
+    const need = overBudget
+      ? `layer ${chosen.layer} (${chosen.phase}) needs about ${size(chosen)} of device memory`
+      : `layer ${chosen.layer} (${chosen.phase}) needs about ${size(chosen)} of heap`;
     const best = fitting[0];
-    const raise = budget !== undefined ? 'raise --budget' : 'lower --batch';
+    const raise = budget !== undefined && overBudget ? 'raise --budget' : 'lower --batch';
     const advice =
       best !== undefined
-        ? `policy ${best} would fit (about ${formatBytes(estimates[best].peakBytes)}): use --policy ${best}` +
-          (budget !== undefined
+        ? `policy ${best} would fit (about ${size(estimates[best])}): use --policy ${best}` +
+          (budget !== undefined && overBudget
             ? `, or raise --budget to at least ${formatBytes(chosen.peakBytes)}`
             : '')
-        : `no policy fits (with everything offloaded the peak is about ${formatBytes(estimates.all.peakBytes)} at layer ${estimates.all.layer}): ${raise}${budget !== undefined ? ' or lower --batch' : ''}`;
+        : `no policy fits (with everything offloaded about ${size(estimates.all)} at layer ${estimates.all.layer}): ${raise}${raise === 'raise --budget' ? ' or lower --batch' : ''}`;
     // What the figure is made of: a reader who compares it with the tensors
     // alone (cdma train's peak device bytes) should not be surprised.
     const parts =
-      `(the estimate: ${formatBytes(chosen.withTemporariesBytes - chosen.temporaryBytes)} of tensors and ` +
-      `${formatBytes(chosen.temporaryBytes)} of kernel temporaries at that layer, with ` +
-      `${Math.round(FRAGMENTATION_MARGIN * 100)}% of the device kept free for heap fragmentation)`;
+      `(the estimate: ${formatBytes(chosen.peakBytes - chosen.temporaryBytes)} of tensors and ` +
+      `${formatBytes(chosen.temporaryBytes)} of kernel temporaries at that layer` +
+      (overBudget
+        ? ')'
+        : `, with ${Math.round(FRAGMENTATION_MARGIN * 100)}% of the heap kept free for its fragmentation)`);
     throw new DeviceMemoryError(`${limitName} is too small ${what}: ${need}; ${advice} ${parts}`);
   }
   return { budgetBytes: budget, baseBytes, estimates, chosen, fitsWithoutOffload };

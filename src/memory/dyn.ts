@@ -10,7 +10,7 @@
  * at the last, prefetch `prefetchAhead` layers ahead on one engine).
  */
 import { backwardOrder, prefetchWindow, type ModelPlan, type SavedBuffer } from '../plan/index.js';
-import { DEFAULT_DEVICE_BYTES } from './budget.js';
+import { DEFAULT_DEVICE_BYTES, fitsEstimate } from './budget.js';
 import type { StepStats } from './stats.js';
 
 export interface GroupCost {
@@ -107,13 +107,13 @@ export function chooseDynPlan(m: DynInput, profile: StepStats): DynChoice {
   const ahead = m.config.prefetchAhead;
   const buffers = m.plan.deviceBuffers;
   const evaluate = (name: string, plan: ReadonlySet<string>): DynCandidate => {
-    const peakBytes = m.plan.peak(plan, m.batch, base).peakBytes;
+    const estimate = m.plan.peak(plan, m.batch, base);
     return {
       name,
       plan: [...plan],
       predictedMs: predictStepMs(profile, buffers, m.groupCosts, plan, ahead),
-      peakBytes,
-      fits: peakBytes <= budget,
+      peakBytes: estimate.peakBytes,
+      fits: fitsEstimate(estimate, m.config.budgetBytes),
     };
   };
   const candidates: DynCandidate[] = [

@@ -39,7 +39,7 @@ export function formatMemorySummary(m: MemoryManager): string {
     rows.push([
       'device plan',
       `estimated peak: none ${formatBytes(e.none.peakBytes)}, conv ${formatBytes(e.conv.peakBytes)}, all ${formatBytes(e.all.peakBytes)} ` +
-        `(tensors, kernel temporaries and ${Math.round(FRAGMENTATION_MARGIN * 100)}% kept free for heap fragmentation)`,
+        `(tensors and kernel temporaries; the heap keeps ${Math.round(FRAGMENTATION_MARGIN * 100)}% more free for its fragmentation)`,
     ]);
   }
   const width = Math.max(...rows.map(([k]) => k.length));

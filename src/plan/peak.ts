@@ -15,7 +15,9 @@
  * The model input is the trainer's batch, held the whole step: it belongs in
  * the caller's base bytes. That is `tensorBytes`. The heap also holds each
  * layer's kernel temporaries while the layer runs (src/plan/temporaries.ts,
- * measured) and loses some room to fragmentation: `peakBytes` adds both.
+ * measured): `peakBytes` adds them, and is what a budget of device memory
+ * checks. The wasm heap also loses room to fragmentation: `heapBytes` is what
+ * the heap itself must hold, checked against the heap's limit.
  */
 import type { ModelPlan } from './plan.js';
 import { layerTemporaries } from './temporaries.js';
@@ -24,8 +26,11 @@ import { Timeline } from './timeline.js';
 const F32 = 4;
 
 /**
- * Share of the device the estimate keeps free for the heap's fragmentation:
- * the bytes a step's tensors and temporaries need are divided by (1 - this).
+ * Share of the wasm heap the estimate keeps free for its fragmentation: the
+ * bytes a step's tensors and temporaries need are divided by (1 - this) to
+ * give the heap a step needs (`heapBytes`), which must fit the heap's limit.
+ * A --budget counts device bytes (tensors and temporaries), as a GPU's
+ * memory would; the margin guards the heap, whatever the budget.
  * tfjs-backend-wasm's allocator (emmalloc) grows the heap by a whole request
  * when its top free region is too small and fits from size buckets, so a
  * step's heap rises above its live bytes. Measured (scripts/budget-sweep.ts:
@@ -41,10 +46,15 @@ export const FRAGMENTATION_MARGIN = 0.6;
 export interface PeakEstimate {
   /**
    * What the device must hold: at the worst layer, the tensors the executor
-   * counts plus that layer's kernel temporaries (src/plan/temporaries.ts),
-   * with FRAGMENTATION_MARGIN of the heap kept free. The budget checks this.
+   * counts plus that layer's kernel temporaries (src/plan/temporaries.ts).
+   * A budget checks this.
    */
   readonly peakBytes: number;
+  /**
+   * The wasm heap that step needs: peakBytes with FRAGMENTATION_MARGIN of the
+   * heap kept free for fragmentation. Checked against the heap's limit.
+   */
+  readonly heapBytes: number;
   /** Layer at that peak, and whether it is in the forward or the backward pass. */
   readonly layer: string;
   readonly phase: 'forward' | 'backward';
@@ -53,9 +63,7 @@ export interface PeakEstimate {
   /** Where the tensors alone peak (it can be another layer than the peak with temporaries). */
   readonly tensorLayer: string;
   readonly tensorPhase: 'forward' | 'backward';
-  /** The tensors plus temporaries at the worst layer, before the margin. */
-  readonly withTemporariesBytes: number;
-  /** The worst layer's kernel temporaries (part of withTemporariesBytes). */
+  /** The worst layer's kernel temporaries (part of peakBytes). */
   readonly temporaryBytes: number;
 }
 
@@ -112,13 +120,13 @@ export function executorPeak(
   const heap = tl.peak(true);
   const withTemporaries = baseBytes + heap.bytes;
   return {
-    peakBytes: Math.ceil(withTemporaries / (1 - FRAGMENTATION_MARGIN)),
+    peakBytes: withTemporaries,
+    heapBytes: Math.ceil(withTemporaries / (1 - FRAGMENTATION_MARGIN)),
     layer: a.spec.layers[heap.layer].name,
     phase: heap.phase,
     tensorBytes: baseBytes + tensors.bytes,
     tensorLayer: a.spec.layers[tensors.layer].name,
     tensorPhase: tensors.phase,
-    withTemporariesBytes: withTemporaries,
     temporaryBytes: heap.spike,
   };
 }

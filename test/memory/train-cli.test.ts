@@ -22,14 +22,14 @@ const base = [
 ];
 
 test('cdma train under a budget offloads, stays under it (evaluation included) and prints the memory summary', async () => {
-  const r = await cdma([...base, '--policy', 'all', '--codec', 'zvc', '--budget', '18.5MiB']);
+  const r = await cdma([...base, '--policy', 'all', '--codec', 'zvc', '--budget', '7.5MiB']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^memory +policy all, codec zvc, link unlimited/m);
   assert.match(
     r.out,
     /^offloaded\/step +\S+ \S+ -> \S+ \S+ over the link \(ratio [\d.]+x, density [\d.]+%\)/m,
   );
-  // Evaluating 400 images in one pass would not fit 18.5 MiB: the budget makes it use the training batch.
+  // Evaluating 400 images in one pass would not fit 7.5 MiB: the budget makes it use the training batch.
   const big = await cdma([
     ...base,
     '--test-limit',
@@ -37,7 +37,7 @@ test('cdma train under a budget offloads, stays under it (evaluation included) a
     '--policy',
     'all',
     '--budget',
-    '18.5MiB',
+    '7.5MiB',
     '--eval-batch',
     '400',
   ]);
@@ -46,11 +46,11 @@ test('cdma train under a budget offloads, stays under it (evaluation included) a
 });
 
 test('cdma train stops before the first step when the policy cannot fit the budget', async () => {
-  const r = await cdma([...base, '--policy', 'none', '--budget', '18.5MiB']);
+  const r = await cdma([...base, '--policy', 'none', '--budget', '7.5MiB']);
   assert.equal(r.code, 1);
   assert.match(
     r.err,
-    /^cdma: budget 18\.50 MiB is too small for policy none: layer \S+ \(\w+\) needs about [\d.]+ MiB of device memory; policy conv would fit/m,
+    /^cdma: budget 7\.50 MiB is too small for policy none: layer \S+ \(\w+\) needs about [\d.]+ MiB of device memory; policy conv would fit/m,
   );
   assert.equal(r.out, '');
 });
