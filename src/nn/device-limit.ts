@@ -27,6 +27,6 @@ export function checkDeviceRoom(
   throw new DeviceMemoryError(
     `layer ${layer} (${pass}) needs ${formatDeviceBytes(need)} more; ` +
       `${formatDeviceBytes(inUse)} of ${formatDeviceBytes(limit)} in use; ` +
-      'lower --batch or use --policy all',
+      'lower the batch (--batch, or --eval-batch while evaluating) or offload more activations (--policy all)',
   );
 }
