@@ -90,6 +90,31 @@ export function parseTfjsOptions(o: TfjsCliOptions, cmd: Command): TfjsSettings 
   };
 }
 
+/**
+ * The network of train and compare: exactly one of --model (a zoo network)
+ * and --tfjs-model; an imported model's input shape is its own, so --input
+ * has no effect with it. Returns the imported model's settings, if any.
+ */
+export function parseModelSource(
+  o: TfjsCliOptions & { readonly model?: string },
+  cmd: Command,
+): TfjsSettings | undefined {
+  if ((o.model === undefined) === (o.tfjsModel === undefined)) {
+    throw new InvalidArgumentError(
+      'give --model NAME (a zoo network) or --tfjs-model PATH (an imported model), exactly one',
+    );
+  }
+  const tfjs = parseTfjsOptions(o, cmd);
+  if (tfjs !== undefined) {
+    refuseGiven(
+      cmd,
+      ['input'],
+      "has no effect with --tfjs-model: an imported model's input shape is its own",
+    );
+  }
+  return tfjs;
+}
+
 export function parsePreprocessing(o: TfjsCliOptions, imported: boolean): Preprocessing {
   return {
     range:

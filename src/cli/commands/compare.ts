@@ -28,9 +28,8 @@ import { CODEC_IDS, parseCodecOption, parseMemoryOptions } from '../../memory/op
 import { BYTE_SIZE_HELP, formatBytes } from '../../io/sizes.js';
 import { checkOutput, writeOutput } from '../../io/write.js';
 import { parseLrSchedule } from '../../train/lr-schedule.js';
-import { parseOptimizerName } from '../../train/optimizer.js';
 import { addJsonOptions, checkJsonOptions, jsonText } from '../json-output.js';
-import { addOptimizerOptions } from '../training-options.js';
+import { addOptimizerOptions, parseOptimizerOptions } from '../training-options.js';
 import { checkPolicyName, checkTrainLink } from '../names.js';
 import { loadImportedModel } from '../../tfjs/load.js';
 import type { ImportedModel } from '../../tfjs/import.js';
@@ -38,13 +37,12 @@ import {
   addPreprocessingOptions,
   addTfjsModelOptions,
   parsePreprocessing,
-  parseTfjsOptions,
+  parseModelSource,
   type TfjsCliOptions,
 } from '../tfjs-options.js';
-import { checkWarmup, given, refuseGiven } from './option-rules.js';
+import { checkWarmup } from './option-rules.js';
 import { parseInteger, parseNumber } from '../../io/numbers.js';
 import {
-  ADAM_DEFAULT_LR,
   DEFAULTS,
   MAX_BATCH,
   MAX_STEPS,
@@ -194,19 +192,7 @@ export function parseCodecList(text: string): CodecChoice[] {
 
 /** The options as numbers, every one checked, before anything is loaded. */
 function parseOptions(o: CompareCliOptions, cmd: Command) {
-  if ((o.model === undefined) === (o.tfjsModel === undefined)) {
-    throw new InvalidArgumentError(
-      'give --model NAME (a zoo network) or --tfjs-model PATH (an imported model), exactly one',
-    );
-  }
-  const tfjs = parseTfjsOptions(o, cmd);
-  if (tfjs !== undefined) {
-    refuseGiven(
-      cmd,
-      ['input'],
-      "has no effect with --tfjs-model: an imported model's input shape is its own",
-    );
-  }
+  const tfjs = parseModelSource(o, cmd);
   const batch = parseInteger('--batch', o.batch, R.batch);
   const steps = parseInteger('--steps', o.steps, R.steps);
   const limit = o.limit === undefined ? batch * steps : parseInteger('--limit', o.limit, R.images);
@@ -217,14 +203,7 @@ function parseOptions(o: CompareCliOptions, cmd: Command) {
   }
   checkPolicyName(o.policy, ['all', 'conv', 'dyn'], POLICY_WHY);
   checkTrainLink(o.link);
-  const optimizer = parseOptimizerName(o.optimizer);
-  if (optimizer === 'adam') {
-    refuseGiven(
-      cmd,
-      ['momentum'],
-      'has no effect with --optimizer adam; drop it or use --optimizer sgd',
-    );
-  }
+  const { optimizer, lr } = parseOptimizerOptions(o, cmd);
   const warmup = parseInteger('--warmup', o.warmup, R.warmup);
   checkWarmup(warmup, steps);
   if (o.jsonOut !== undefined) checkOutput(o.jsonOut, { what: 'JSON summary' });
@@ -238,8 +217,7 @@ function parseOptions(o: CompareCliOptions, cmd: Command) {
     steps,
     limit,
     seed: parseInteger('--seed', o.seed, R.seed),
-    lr:
-      optimizer === 'adam' && !given(cmd, 'lr') ? ADAM_DEFAULT_LR : parseNumber('--lr', o.lr, R.lr),
+    lr,
     optimizer,
     lrSchedule: parseLrSchedule(o.lrSchedule),
     warmup,

@@ -39,24 +39,23 @@ import { checkPolicyName, checkTrainLink } from '../names.js';
 import { POLICY_NAMES } from '../../plan/index.js';
 import { createProgress } from '../progress.js';
 import { addJsonOptions, checkJsonOptions, jsonText } from '../json-output.js';
-import { addOptimizerOptions } from '../training-options.js';
-import { checkWarmup, given, refuseGiven } from './option-rules.js';
+import { addOptimizerOptions, parseOptimizerOptions } from '../training-options.js';
+import { checkWarmup, refuseGiven } from './option-rules.js';
 import {
   addPreprocessingOptions,
   addTfjsModelOptions,
   parsePreprocessing,
-  parseTfjsOptions,
+  parseModelSource,
   type TfjsCliOptions,
   type TfjsSettings,
 } from '../tfjs-options.js';
 import { describePreprocessing, type Preprocessing } from '../../data/preprocess.js';
-import { parseOptimizerName, type OptimizerName } from '../../train/optimizer.js';
+import type { OptimizerName } from '../../train/optimizer.js';
 import { loadImportedModel } from '../../tfjs/load.js';
 import { saveImportedModel } from '../../tfjs/export.js';
 import type { ImportedModel } from '../../tfjs/import.js';
 import type { ModelSpec } from '../../nn/spec.js';
 import {
-  ADAM_DEFAULT_LR,
   DEFAULTS,
   MAX_BATCH,
   MAX_EPOCHS,
@@ -141,35 +140,15 @@ function parseOptions(o: TrainCliOptions, cmd: Command): TrainSettings {
   if (o.steps !== undefined && o.epochs !== undefined) {
     throw new InvalidArgumentError('give --steps or --epochs, not both');
   }
-  if ((o.model === undefined) === (o.tfjsModel === undefined)) {
-    throw new InvalidArgumentError(
-      'give --model NAME (a zoo network) or --tfjs-model PATH (an imported model), exactly one',
-    );
-  }
-  const tfjs = parseTfjsOptions(o, cmd);
-  if (tfjs !== undefined) {
-    refuseGiven(
-      cmd,
-      ['input'],
-      "has no effect with --tfjs-model: an imported model's input shape is its own",
-    );
-  } else {
+  const tfjs = parseModelSource(o, cmd);
+  if (tfjs === undefined) {
     refuseGiven(
       cmd,
       ['save'],
       'writes an imported model with its trained weights; add --tfjs-model PATH',
     );
   }
-  const optimizer = parseOptimizerName(o.optimizer);
-  if (optimizer === 'adam') {
-    refuseGiven(
-      cmd,
-      ['momentum'],
-      'has no effect with --optimizer adam; drop it or use --optimizer sgd',
-    );
-  }
-  const lr =
-    optimizer === 'adam' && !given(cmd, 'lr') ? ADAM_DEFAULT_LR : parseNumber('--lr', o.lr, R.lr);
+  const { optimizer, lr } = parseOptimizerOptions(o, cmd);
   checkOffloadOptions(cmd, checkPolicyName(o.policy ?? 'none', POLICY_NAMES));
   if (o.link !== undefined) checkTrainLink(o.link);
   // The memory options' own syntax (a dummy compute rate: nothing is measured yet).
