@@ -122,6 +122,45 @@ export function axis(from: number, to: number, mode: ResizeMode = 'half-pixel'):
   return { i0, i1, f };
 }
 
+/**
+ * One image of `c` interleaved channels, fw wide, resampled bilinearly along
+ * the axes `ay` (th rows) and `ax` (tw columns) into `dst` (th * tw * c
+ * values), rounded to whole numbers when `round` (bytes) or kept as floats.
+ */
+export function bilinearImage(
+  src: ArrayLike<number>,
+  c: number,
+  fw: number,
+  ay: Axis,
+  ax: Axis,
+  dst: Uint8Array | Float32Array,
+  round: boolean,
+): void {
+  const th = ay.f.length;
+  const tw = ax.f.length;
+  let o = 0;
+  for (let y = 0; y < th; y++) {
+    const r0 = ay.i0[y] * fw;
+    const r1 = ay.i1[y] * fw;
+    const fy = ay.f[y];
+    for (let x = 0; x < tw; x++) {
+      const c0 = ax.i0[x];
+      const c1 = ax.i1[x];
+      const fx = ax.f[x];
+      for (let k = 0; k < c; k++) {
+        const a = src[(r0 + c0) * c + k];
+        const b = src[(r0 + c1) * c + k];
+        const d = src[(r1 + c0) * c + k];
+        const e = src[(r1 + c1) * c + k];
+        const top = a + (b - a) * fx;
+        const bottom = d + (e - d) * fx;
+        const v = top + (bottom - top) * fy;
+        dst[o++] = round ? Math.round(v) : v;
+      }
+    }
+  }
+}
+
 /** Bilinear resizing (half-pixel centres by default, edges clamped), rounded to bytes. */
 export function resizeBilinear(
   split: RawSplit,
@@ -134,28 +173,9 @@ export function resizeBilinear(
 ): RawSplit {
   const ay = axis(fh, th, mode);
   const ax = axis(fw, tw, mode);
-  return mapImages(split, fh * fw * c, th * tw * c, (src, dst) => {
-    let o = 0;
-    for (let y = 0; y < th; y++) {
-      const r0 = ay.i0[y] * fw;
-      const r1 = ay.i1[y] * fw;
-      const fy = ay.f[y];
-      for (let x = 0; x < tw; x++) {
-        const c0 = ax.i0[x];
-        const c1 = ax.i1[x];
-        const fx = ax.f[x];
-        for (let k = 0; k < c; k++) {
-          const a = src[(r0 + c0) * c + k];
-          const b = src[(r0 + c1) * c + k];
-          const d = src[(r1 + c0) * c + k];
-          const e = src[(r1 + c1) * c + k];
-          const top = a + (b - a) * fx;
-          const bottom = d + (e - d) * fx;
-          dst[o++] = Math.round(top + (bottom - top) * fy);
-        }
-      }
-    }
-  });
+  return mapImages(split, fh * fw * c, th * tw * c, (src, dst) =>
+    bilinearImage(src, c, fw, ay, ax, dst, true),
+  );
 }
 
 /** Converts a split of `from`-shaped images to `to`-shaped ones. */

@@ -19,6 +19,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { Dataset, Split } from './dataset.js';
 import {
   axis,
+  bilinearImage,
   fitSplit,
   spatialMethod,
   toGrey,
@@ -115,30 +116,17 @@ function scaleThenResize(
   const inSize = fh * fw * c;
   const outSize = th * tw * tc;
   const out = new Float32Array(split.count * outSize);
+  // Grey images resampled once into a scratch image, then copied to every channel.
+  const grey = c === tc ? undefined : new Float32Array(th * tw);
   for (let i = 0; i < split.count; i++) {
     const src = scaled.images.subarray(i * inSize, (i + 1) * inSize);
-    let o = i * outSize;
-    for (let y = 0; y < th; y++) {
-      const r0 = ay.i0[y] * fw;
-      const r1 = ay.i1[y] * fw;
-      const fy = ay.f[y];
-      for (let x = 0; x < tw; x++) {
-        const c0 = ax.i0[x];
-        const c1 = ax.i1[x];
-        const fx = ax.f[x];
-        for (let k = 0; k < c; k++) {
-          const a = src[(r0 + c0) * c + k];
-          const b = src[(r0 + c1) * c + k];
-          const d = src[(r1 + c0) * c + k];
-          const e = src[(r1 + c1) * c + k];
-          const top = a + (b - a) * fx;
-          const bottom = d + (e - d) * fx;
-          const v = top + (bottom - top) * fy;
-          if (c === tc) out[o++] = v;
-          else for (let j = 0; j < tc; j++) out[o++] = v; // grey -> RGB
-        }
-      }
+    const dst = out.subarray(i * outSize, (i + 1) * outSize);
+    if (!grey) {
+      bilinearImage(src, c, fw, ay, ax, dst, false);
+      continue;
     }
+    bilinearImage(src, c, fw, ay, ax, grey, false);
+    for (let p = 0, o = 0; p < grey.length; p++) for (let j = 0; j < tc; j++) dst[o++] = grey[p];
   }
   return { count: split.count, images: out, labels: split.labels };
 }
