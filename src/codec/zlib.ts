@@ -46,12 +46,21 @@ export function inflateExact(src: Uint8Array, byteLength: number): Uint8Array {
     );
   if (r.engine.bytesWritten !== src.length)
     throw new CorruptDataError('zlib payload is corrupt: bytes follow the end of the stream');
-  return r.buffer;
+  return plainBytes(r.buffer);
+}
+
+/**
+ * `b` as a plain Uint8Array over the same memory: node:zlib returns Buffers,
+ * whose `slice()` is a view, where a Uint8Array's is a copy. A caller that
+ * copies a codec's output with `slice()` must get a copy.
+ */
+function plainBytes(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 /** The zlib operations at `level` (0-9, checked by the registry). */
 function zlibOps(level: number): CodecOps {
-  const deflate = (src: Uint8Array): Uint8Array => zlib.deflateRawSync(src, { level });
+  const deflate = (src: Uint8Array): Uint8Array => plainBytes(zlib.deflateRawSync(src, { level }));
   return {
     maxEncodedSize(byteLength, eb) {
       checkElements(byteLength, eb);

@@ -121,3 +121,23 @@ for (const { name, codec } of codecVariants()) {
     assert.equal(target[src.length], 0xaa, 'nothing written past the output');
   });
 }
+
+for (const { name, codec } of codecVariants()) {
+  test(`${name}: encode and decode give plain Uint8Arrays, whose slice() is a copy`, () => {
+    for (const n of [0, 100]) {
+      const src = randomTensor(n, 4, 0.5, 7);
+      const enc = codec.encode(src, 4);
+      const dec = codec.decode(enc, 4, src.length);
+      for (const [what, bytes] of [
+        ['encode', enc],
+        ['decode', dec],
+      ] as const) {
+        assert.equal(Object.getPrototypeOf(bytes), Uint8Array.prototype, `${what} of ${n}`);
+        if (bytes.length === 0) continue;
+        const copy = bytes.slice();
+        copy[0] ^= 0xff;
+        assert.notEqual(copy[0], bytes[0], `${what} of ${n}: slice() shares memory`);
+      }
+    }
+  });
+}
