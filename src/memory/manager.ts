@@ -35,7 +35,9 @@ import { Residency, ResidencyState } from './residency.js';
 import { StagingPool } from './staging.js';
 import type { StepStats } from './stats.js';
 import { TraceRecorder } from './trace.js';
-import { SourceCodec, type SourceContainer } from './source-codec.js';
+import { SourceCodec } from './source-codec.js';
+import { GpuSource } from './gpu-source.js';
+import type { SourceContainer } from './source-container.js';
 import { TransferEngine, type Job } from './transfer-engine.js';
 
 export interface ManagerSetup {
@@ -79,6 +81,8 @@ interface Entry {
   hostBytes: number;
   /** It went out as a container written at the source (comes back through the source codec). */
   sealedOut?: boolean;
+  /** On webgpu: the copy across the GPU's link, settled once the offload job is submitted (offloadJob set). */
+  gpuOut?: Promise<void>;
   /** That container's length, and its offset in its host block. */
   sealedBytes: number;
   sealedStart: number;
@@ -97,7 +101,13 @@ export class MemoryManager implements SavedTensorStore {
 
   readonly #engine: TransferEngine | undefined;
   /** Compression at the source (wasm backend, zvc or none), if available. */
-  readonly #source: SourceCodec | undefined;
+  #source: SourceCodec | undefined;
+  /** The webgpu backend's link (every offload there goes through it). */
+  #gpu: GpuSource | undefined;
+  /** Whether #source and #gpu are chosen (at the first step: by then the backend is set). */
+  #sourcesChosen = false;
+  /** The first failure of a copy across the GPU's link. */
+  #gpuFailure: unknown;
   /** Container length of each buffer last time (sizes its host block). */
   readonly #hints = new Map<string, number>();
   readonly #pool = new StagingPool();
@@ -127,18 +137,15 @@ export class MemoryManager implements SavedTensorStore {
   /** Buffer key of each (layer, role) the executor packs. */
   readonly #keys = new Map<string, string>();
 
-  private constructor(
-    setup: ManagerSetup,
-    engine: TransferEngine | undefined,
-    source: SourceCodec | undefined,
-  ) {
-    this.#source = source;
+  private constructor(setup: ManagerSetup, engine: TransferEngine | undefined) {
     this.config = setup.config;
     this.spec = setup.spec;
     this.batch = setup.batch;
     this.modelPlan = ModelPlan.of(setup.spec);
     this.#engine = engine;
-    this.#deviceBytes = setup.deviceBytes ?? (() => tf.memory().numBytes);
+    // On webgpu, compressed payloads on their way out are device memory too.
+    this.#deviceBytes =
+      setup.deviceBytes ?? (() => tf.memory().numBytes + (this.#gpu?.inFlightBytes ?? 0));
     this.#stats = new StatsListener(setup.spec);
     this.#listeners = [this.#stats];
     if (setup.config.tracePath !== undefined) {
@@ -175,9 +182,7 @@ export class MemoryManager implements SavedTensorStore {
           });
     // One wake of the engine per layer boundary (endForward, beginBackward), not one per job.
     if (engine) engine.batchWakes = true;
-    const source =
-      engine && config.atSource !== false ? SourceCodec.create(config.codec.id) : undefined;
-    return new MemoryManager(setup, engine, source);
+    return new MemoryManager(setup, engine);
   }
 
   /** The saved buffers the manager can move (the plan's device buffers). */
@@ -220,6 +225,7 @@ export class MemoryManager implements SavedTensorStore {
 
   beginStep(step: number): void {
     this.#throwIfFailed();
+    if (!this.#sourcesChosen) this.#chooseSources();
     if (this.steps.length === 0 && !this.#inStep) {
       this.#budgetPlan = planBudget(
         {
@@ -402,11 +408,29 @@ export class MemoryManager implements SavedTensorStore {
       };
       const inFlight = e.prefetchJob ?? e.offloadJob;
       if (inFlight) inFlight.whenSettled(free);
+      else if (e.gpuOut)
+        e.gpuOut.then(
+          () => (e.offloadJob ? e.offloadJob.whenSettled(free) : free()),
+          () => free(),
+        );
       else free();
     }
   }
 
   // ---- internals ----------------------------------------------------------------
+
+  /**
+   * Where offloads start, for the backend the steps run on: from GPU
+   * buffers (webgpu), compressed at the source in the heap (wasm, zvc or
+   * none), or staged for the engine thread's codec.
+   */
+  #chooseSources(): void {
+    this.#sourcesChosen = true;
+    if (!this.#engine) return;
+    const atSource = this.config.atSource !== false;
+    this.#gpu = GpuSource.create(this.config.codec.id, atSource);
+    if (!this.#gpu && atSource) this.#source = SourceCodec.create(this.config.codec.id);
+  }
 
   #keyOf(info: SavedTensorInfo): string {
     const cacheKey = `${info.layerIndex}:${info.role}:${info.input ?? 0}`;
@@ -451,26 +475,78 @@ export class MemoryManager implements SavedTensorStore {
     this.#requireStep('pack');
     e.residency.moveTo(Residency.Offloading);
     const t0 = performance.now();
-    let job: Job;
-    let staging: Uint8Array | undefined;
-    if (this.#source?.handles(e.device!)) {
+    if (this.#gpu) this.#startGpuOffload(e, this.#gpu);
+    else if (this.#source?.handles(e.device!)) {
       // Compression at the source: the container goes straight from the heap into host memory.
       const c = this.#source.encode(e.device!, this.#pool, this.#hints.get(e.key) ?? 0);
       this.#hints.set(e.key, c.bytes.byteLength);
-      e.container = c;
-      e.sealedOut = true;
-      e.sealedBytes = c.bytes.byteLength;
-      e.sealedStart = c.bytes.byteOffset;
-      job = engine.submitOffloadSealed(e.id, c.bytes, e.bytes, c.nonZero);
+      this.#sealOut(e, c);
+      this.#offloadSubmitted(e, engine.submitOffloadSealed(e.id, c.bytes, e.bytes, c.nonZero));
     } else {
-      staging = this.#pool.acquire(e.bytes);
+      const staging = this.#pool.acquire(e.bytes);
       copyOut(e.device!, staging);
-      job = engine.submitOffloadRaw(e.id, staging, bytesPerElementOf(e.dtype));
+      this.#offloadSubmitted(
+        e,
+        engine.submitOffloadRaw(e.id, staging, bytesPerElementOf(e.dtype)),
+        staging,
+      );
     }
     const ms = performance.now() - t0;
     for (const l of this.#listeners) l.copiedOut?.(layerIndex, ms);
     // The layer's compute time excludes the copy (it is accounted as copy-out time).
     this.#notCompute += ms;
+    this.#addSync(e.syncLayer, e);
+  }
+
+  #sealOut(e: Entry, c: SourceContainer): void {
+    e.container = c;
+    e.sealedOut = true;
+    e.sealedBytes = c.bytes.byteLength;
+    e.sealedStart = c.bytes.byteOffset;
+  }
+
+  /**
+   * On webgpu: the copy across the GPU's link is queued now (the device
+   * tensor may go at once); the engine job (checksums, host store, modelled
+   * link) is submitted when its bytes are in host memory.
+   */
+  #startGpuOffload(e: Entry, gpu: GpuSource): void {
+    const engine = this.#engine!;
+    if (!gpu.handles(e.device!))
+      throw new InvalidArgumentError(`cannot offload a ${e.dtype} tensor from the GPU`);
+    let across: Promise<void>;
+    if (gpu.mode !== 'raw') {
+      across = gpu.offloadSealed(e.device!, this.#pool).then((c) => {
+        if (this.#closed) return void this.#pool.release(c.block);
+        this.#sealOut(e, c);
+        this.#offloadSubmitted(e, engine.submitOffloadSealed(e.id, c.bytes, e.bytes, c.nonZero));
+      });
+    } else {
+      const staging = this.#pool.acquire(e.bytes);
+      across = gpu.readRaw(e.device!, staging).then(
+        () => {
+          if (this.#closed) return void this.#pool.release(staging);
+          this.#offloadSubmitted(e, engine.submitOffloadRaw(e.id, staging, 4), staging);
+        },
+        (err: unknown) => {
+          this.#pool.release(staging);
+          throw err;
+        },
+      );
+    }
+    e.gpuOut = across.then(
+      () => engine.kick(),
+      (err: unknown) => {
+        this.#gpuFailure ??= err;
+        throw err;
+      },
+    );
+    // Seen by whoever waits for it; never an unhandled rejection when nobody does.
+    e.gpuOut.catch(() => {});
+  }
+
+  /** The offload job of `e` is submitted: when it settles, its staging goes back and the host holds it. */
+  #offloadSubmitted(e: Entry, job: Job, staging?: Uint8Array): void {
     job.whenSettled((j) => {
       if (staging) this.#pool.release(staging);
       // A spill store wrote the container to its file: the host block is free again (unless
@@ -486,7 +562,6 @@ export class MemoryManager implements SavedTensorStore {
       for (const l of this.#listeners) l.offloaded?.(e.key, e.syncLayer, r, this.#hostBytes);
     });
     e.offloadJob = job;
-    this.#addSync(e.syncLayer, e);
   }
 
   /** The offload of `e` is across the link: its device bytes are free. */
@@ -517,7 +592,8 @@ export class MemoryManager implements SavedTensorStore {
     engine.poll();
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i];
-      const j = e.offloadJob!;
+      const j = e.offloadJob;
+      if (j === undefined) return this.#waitFrom(entries, i); // still crossing the GPU's link
       if (j.error) throw engine.failure ?? j.error;
       if (!engine.transferred(j)) return this.#waitFrom(entries, i);
       this.#transferred(e);
@@ -529,6 +605,7 @@ export class MemoryManager implements SavedTensorStore {
     const engine = this.#engine!;
     for (let i = from; i < entries.length; i++) {
       const e = entries[i];
+      if (e.offloadJob === undefined) await e.gpuOut;
       await engine.waitTransferred(e.offloadJob!);
       this.#transferred(e);
     }
@@ -635,9 +712,13 @@ export class MemoryManager implements SavedTensorStore {
     if (!e.device) {
       if (this.#sealed(e)) {
         const bytes = e.container?.bytes ?? e.staging!;
-        e.device = this.#source!.decode(bytes, e.shape, e.dtype);
+        e.device = this.#gpu
+          ? this.#gpu.decodeSealed(bytes, e.shape, e.dtype)
+          : this.#source!.decode(bytes, e.shape, e.dtype);
       } else {
-        e.device = copyIn(e.staging!, e.shape, e.dtype);
+        e.device = this.#gpu
+          ? this.#gpu.uploadRaw(e.staging!, e.shape, e.dtype)
+          : copyIn(e.staging!, e.shape, e.dtype);
       }
       e.residency.moveTo(Residency.Restored);
       if (e.staging) {
@@ -663,7 +744,7 @@ export class MemoryManager implements SavedTensorStore {
   }
 
   #throwIfFailed(): void {
-    const f = this.#engine?.failure;
+    const f = this.#engine?.failure ?? this.#gpuFailure;
     if (f) throw f;
     if (this.#closed) throw new InvalidArgumentError('memory manager is closed');
   }

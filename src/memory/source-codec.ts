@@ -22,13 +22,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CodecId } from '../codec/codec.js';
 import { ZvcWasm } from '../codec/zvc-wasm.js';
 import { zvcMaxSize } from '../codec/zvc-format.js';
+import { FRAME_HEADER_BYTES, type ContainerHeader } from '../codec/container/format.js';
+import { chunkRawRange } from '../codec/container/engine-io.js';
 import {
-  encodeHeader,
-  FRAME_HEADER_BYTES,
-  type ContainerHeader,
-} from '../codec/container/format.js';
-import { chunkRawRange, flatHeader } from '../codec/container/engine-io.js';
-import { CorruptDataError } from '../errors.js';
+  ALIGN,
+  containerStart,
+  SourceHeaders,
+  type HostAlloc,
+  type SourceContainer,
+} from './source-container.js';
 
 interface WasmBackend {
   dataIdMap: { get(dataId: object): { memoryOffset: number | null } | undefined };
@@ -41,43 +43,9 @@ interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
 }
 
-/** Raw bytes per container chunk. */
-export const SOURCE_CHUNK_BYTES = 1 << 20;
-
-/**
- * V8 copies into and out of a SharedArrayBuffer word by word only when the
- * source and the destination are equally aligned modulo 8; otherwise byte
- * by byte, at a few GB/s instead of memcpy's 10-25 (measured: a 256 KiB
- * copy into a container's first payload took 86 us against 10 us aligned).
- * Tensors in the heap are 8-aligned, so a container is placed in its host
- * block where its first payload is 8-aligned, and the heap scratch area is
- * used at the offset that matches each payload's alignment.
- */
-const ALIGN = 8;
-
-/** Where in its block a container with a header of `headerBytes` starts: its first payload 8-aligned. */
-export function containerStart(headerBytes: number): number {
-  return (ALIGN - ((headerBytes + FRAME_HEADER_BYTES) % ALIGN)) % ALIGN;
-}
-
 /** `base` moved forward (by less than 8) to the alignment of `like` modulo 8. */
 function alignedLike(base: number, like: number): number {
   return base + ((((like - base) % ALIGN) + ALIGN) % ALIGN);
-}
-
-/** Host memory (shared): blocks of at least `n` bytes, given back when unused. */
-export interface HostAlloc {
-  acquireBlock(n: number): Uint8Array;
-  release(block: Uint8Array): void;
-}
-
-export interface SourceContainer {
-  /** The container, exactly its length (frame CRCs left for the engine). */
-  readonly bytes: Uint8Array;
-  /** The host buffer it lives in (to give back). */
-  readonly block: Uint8Array;
-  /** Non-zero elements, -1 when not counted (codec none without the kernels). */
-  readonly nonZero: number;
 }
 
 /** The ZVC kernels running in the backend's heap, or undefined where they cannot. */
@@ -100,12 +68,13 @@ export class SourceCodec {
   #scratch = 0;
   #scratchBytes = 0;
   /** The header (and its bytes) of each tensor shape seen: written by encode, expected by decode. */
-  readonly #headers = new Map<string, { h: ContainerHeader; bytes: Uint8Array }>();
+  readonly #headers: SourceHeaders;
 
   private constructor(codec: 'zvc' | 'none', b: WasmBackend, zvc: ZvcWasm | undefined) {
     this.codec = codec;
     this.#b = b;
     this.#zvc = zvc;
+    this.#headers = new SourceHeaders(codec);
   }
 
   /**
@@ -142,19 +111,6 @@ export class SourceCodec {
     return this.#scratch;
   }
 
-  #header(shape: readonly number[]): { h: ContainerHeader; bytes: Uint8Array } {
-    const key = shape.join(',');
-    let e = this.#headers.get(key);
-    if (e === undefined) {
-      const h = flatHeader(this.codec, {}, shape, SOURCE_CHUNK_BYTES);
-      const bytes = new Uint8Array(h.headerBytes);
-      encodeHeader(h, bytes, 0);
-      e = { h, bytes };
-      this.#headers.set(key, e);
-    }
-    return e;
-  }
-
   /** Heap bytes the scratch area holds (device memory outside the executor's tensors). */
   get scratchBytes(): number {
     return this.#scratchBytes;
@@ -167,7 +123,7 @@ export class SourceCodec {
    * sized exactly (a counting pass) and written again.
    */
   encode(t: tf.Tensor, alloc: HostAlloc, hint: number): SourceContainer {
-    const { h, bytes: header } = this.#header(t.shape);
+    const { h, bytes: header } = this.#headers.get(t.shape);
     const src = this.#b.dataIdMap.get(t.dataId)!.memoryOffset!;
     const start = containerStart(h.headerBytes);
     if (this.codec === 'none') {
@@ -248,38 +204,12 @@ export class SourceCodec {
   }
 
   /**
-   * A new tensor of `shape` and `dtype` decoded from `container` (checked by
-   * the engine with the container reader, checksums included, just before).
-   * Its structure is checked again here, cheaply: its header must be byte
-   * for byte the one this codec writes for `shape` (codec, element count,
-   * shape, chunking, header checksum), and its frames must tile it exactly,
-   * each payload within its chunk's largest size.
+   * A new tensor of `shape` and `dtype` decoded from `container` (checked
+   * by the engine with the container reader just before, and its structure
+   * again here: SourceHeaders.frames).
    */
   decode(container: Uint8Array, shape: readonly number[], dtype: tf.DataType): tf.Tensor {
-    const { h, bytes: header } = this.#header(shape);
-    const bad = (why: string) =>
-      new CorruptDataError(`host container of a ${this.codec} [${shape.join(',')}] tensor: ${why}`);
-    if (container.byteLength < header.byteLength) throw bad('shorter than its header');
-    for (let i = 0; i < header.byteLength; i++)
-      if (container[i] !== header[i]) throw bad(`header differs at byte ${i}`);
-    const view = new DataView(container.buffer, container.byteOffset, container.byteLength);
-    const frames = new Array<number>(h.chunkCount);
-    const lengths = new Array<number>(h.chunkCount);
-    let p = header.byteLength;
-    for (let i = 0; i < h.chunkCount; i++) {
-      if (p + FRAME_HEADER_BYTES > container.byteLength) throw bad(`frame ${i} is cut off`);
-      const len = view.getUint32(p, true);
-      const [a, e] = chunkRawRange(h, i);
-      const max = this.codec === 'none' ? e - a : zvcMaxSize((e - a) / 4, 4);
-      if ((this.codec === 'none' && len !== max) || len > max || len % 4 !== 0)
-        throw bad(`frame ${i} holds ${len} bytes for ${e - a} raw`);
-      frames[i] = p + FRAME_HEADER_BYTES;
-      lengths[i] = len;
-      p += FRAME_HEADER_BYTES + len;
-      if (p > container.byteLength) throw bad(`frame ${i} runs past the end`);
-    }
-    if (p !== container.byteLength) throw bad(`${container.byteLength - p} bytes after the last frame`);
-    const c = { header: h, frameOffsets: frames, payloadBytes: lengths };
+    const c = this.#headers.frames(container, shape);
     const scratch =
       this.codec === 'zvc' ? this.#ensureScratch(zvcMaxSize(c.header.chunkElements, 4) + 64) : 0;
     const info = this.#b.makeOutput([...shape], dtype);

@@ -34,6 +34,8 @@ const BLOCK = 32;
 export interface GpuZvcPayload {
   readonly buffer: GPUBuffer;
   readonly byteLength: number;
+  /** The payload offset of each block index encode() was asked for. */
+  readonly marks: readonly number[];
 }
 
 function ceilDiv(a: number, b: number): number {
@@ -174,9 +176,17 @@ export class GpuZvc {
   /**
    * Compresses n elements of eb bytes held in `src` (a STORAGE buffer, the
    * elements packed from byte 0) into a new buffer of the worst-case size;
-   * the payload's length comes back from the GPU (4 bytes read).
+   * the payload's length comes back from the GPU (4 bytes read), and with
+   * it the payload offset of each block index in `marks` (ZVC blocks are
+   * independent, so the payload of blocks [a, b) is bytes
+   * [offset(a), offset(b)): a container's chunks are cut there).
    */
-  async encode(src: GPUBuffer, n: number, eb: ElementBytes): Promise<GpuZvcPayload> {
+  async encode(
+    src: GPUBuffer,
+    n: number,
+    eb: ElementBytes,
+    marks: readonly number[] = [],
+  ): Promise<GpuZvcPayload> {
     if (!Number.isInteger(n) || n < 0)
       throw new InvalidArgumentError(`element count ${n} is not a count`);
     if (src.size < n * eb)
@@ -184,11 +194,14 @@ export class GpuZvc {
     const nblocks = ceilDiv(n, BLOCK);
     const maxSize = 4 * nblocks + eb * n;
     const out = this.storage(maxSize, null, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
-    if (n === 0) return { buffer: out, byteLength: 0 };
+    for (const m of marks)
+      if (!Number.isInteger(m) || m < 0 || m >= Math.max(1, nblocks))
+        throw new InvalidArgumentError(`block mark ${m} is outside the ${nblocks} blocks`);
+    if (n === 0) return { buffer: out, byteLength: 0, marks: marks.map(() => 0) };
     const temps: GPUBuffer[] = [];
     try {
       const masks = this.storage(4 * nblocks, temps);
-      const offs = this.storage(4 * nblocks, temps);
+      const offs = this.storage(4 * nblocks, temps, GPUBufferUsage.COPY_SRC);
       const enc = this.device.createCommandEncoder();
       const params = this.params(n, nblocks, nblocks, temps);
       this.dispatch(
@@ -206,16 +219,19 @@ export class GpuZvc {
         n,
       );
       const read = this.device.createBuffer({
-        size: 4,
+        size: 4 * (1 + marks.length),
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       });
       temps.push(read);
       enc.copyBufferToBuffer(total, 0, read, 0, 4);
+      marks.forEach((m, i) => enc.copyBufferToBuffer(offs, 4 * m, read, 4 * (i + 1), 4));
       this.device.queue.submit([enc.finish()]);
       await read.mapAsync(GPUMapMode.READ);
-      const byteLength = new Uint32Array(read.getMappedRange())[0];
+      const words = new Uint32Array(read.getMappedRange());
+      const byteLength = words[0];
+      const at = Array.from(words.subarray(1));
       read.unmap();
-      return { buffer: out, byteLength };
+      return { buffer: out, byteLength, marks: at };
     } catch (e) {
       out.destroy();
       throw e;
@@ -236,11 +252,20 @@ export class GpuZvc {
 
   /**
    * Decompresses a payload already on the GPU (`comp`, byteLength bytes) of
-   * n elements into a new STORAGE | COPY_SRC buffer; `index` is
-   * zvcSuperblockIndex() of the same bytes.
+   * n elements into `into` (a STORAGE buffer) or a new STORAGE | COPY_SRC
+   * buffer; `index` is zvcSuperblockIndex() of the same bytes.
    */
-  decode(comp: GPUBuffer, n: number, eb: ElementBytes, index: Uint32Array): GPUBuffer {
-    const out = this.storage(n * eb, null, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
+  decode(
+    comp: GPUBuffer,
+    n: number,
+    eb: ElementBytes,
+    index: Uint32Array,
+    into?: GPUBuffer,
+  ): GPUBuffer {
+    if (into !== undefined && into.size < n * eb)
+      throw new InvalidArgumentError(`buffer of ${into.size} bytes cannot hold ${n} elements`);
+    const out =
+      into ?? this.storage(n * eb, null, GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST);
     if (n === 0) return out;
     const nblocks = ceilDiv(n, BLOCK);
     const nsuper = ceilDiv(nblocks, BLOCK);
@@ -269,7 +294,7 @@ export class GpuZvc {
       this.device.queue.submit([enc.finish()]);
       return out;
     } catch (e) {
-      out.destroy();
+      if (out !== into) out.destroy();
       throw e;
     } finally {
       // Destroying after submit is allowed: the queue keeps them until done.

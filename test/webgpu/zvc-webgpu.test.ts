@@ -149,3 +149,43 @@ test('gpu zvc decode refuses what the CPU decoder refuses', () => {
     [0, 32 * 132],
   );
 });
+
+test('gpu zvc: block marks are where the CPU codec cuts a payload into chunks, and decode fills a given buffer', async (t) => {
+  if (!zvc || !device) {
+    t.skip(available.ok ? 'no device' : available.reason);
+    return;
+  }
+  const n = 3 * 1024 + 77;
+  const bytes = words(n, 0.4, 4, 99);
+  const marks = [1, 32, 33, 64, 98];
+  const src = uploadBuffer(device, bytes, GPUBufferUsage.STORAGE);
+  try {
+    const p = await zvc.encode(src, n, 4, marks);
+    try {
+      // ZVC blocks are independent: the CPU codec's bytes of blocks [0, m) are the payload up to the mark.
+      for (let i = 0; i < marks.length; i++)
+        assert.equal(
+          p.marks[i],
+          cpuEncode(bytes.subarray(0, marks[i] * 32 * 4), 4).length,
+          `mark ${marks[i]}`,
+        );
+      await assert.rejects(zvc.encode(src, n, 4, [Math.ceil(n / 32)]), /outside/);
+      const payload = await readBuffer(device, p.buffer, p.byteLength);
+      const into = device.createBuffer({
+        size: n * 4,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      });
+      try {
+        const out = zvc.decode(p.buffer, n, 4, zvcSuperblockIndex(payload, n, 4), into);
+        assert.equal(out, into);
+        assert.deepEqual(await readBuffer(device, into, n * 4), bytes);
+      } finally {
+        into.destroy();
+      }
+    } finally {
+      p.buffer.destroy();
+    }
+  } finally {
+    src.destroy();
+  }
+});
