@@ -1,5 +1,6 @@
 /**
- * WebGPU benchmark (npm run bench:webgpu [-- --mib N] [--reps N] [--density D] [--out FILE]).
+ * WebGPU benchmark (npm run bench:webgpu [-- --mib N] [--reps N] [--density D] [--out FILE]
+ * [--models a,b|none] [--batch N] [--steps N]).
  *
  * On whatever adapter WebGPU finds (a GPU, or llvmpipe, labelled software):
  * - the link: GPU -> host (copy into a MAP_READ buffer, mapAsync, copy out)
@@ -9,7 +10,12 @@
  *   the GPU buffer and decode from it, in GB/s of raw tensor bytes, against
  *   the GPU's buffer-to-buffer copy of the same bytes measured in the same
  *   run (the issue's target on a real GPU: at least 50%).
- * Medians of --reps runs after a warm-up; prints a table and writes JSON
+ * - per network (--models, default the seven -small zoo networks; batch
+ *   --batch, --steps timed steps): oracle, vDNN and cDMA step times on the
+ *   real link, cDMA's speed-up over vDNN against what the simulator's model
+ *   predicts for the measured link and ratios (bench/webgpu-networks.ts);
+ *   a weight mismatch between the three runs fails the bench.
+ * Medians of --reps runs after a warm-up; prints tables and writes JSON
  * (default bench/results/webgpu.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -27,6 +33,7 @@ import {
   type LinkTiming,
 } from '../src/webgpu/link.js';
 import { GpuZvc, uploadBuffer, zvcSuperblockIndex } from '../src/webgpu/zvc.js';
+import { benchNetworks, networkTable, SMALL_ZOO } from './webgpu-networks.js';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +43,10 @@ function arg(name: string, fallback: string): string {
 const mib = Number(arg('mib', '32'));
 const reps = Number(arg('reps', '5'));
 const density = Number(arg('density', '0.3'));
+const modelsArg = arg('models', SMALL_ZOO.join(','));
+const models = modelsArg === 'none' ? [] : modelsArg.split(',').filter((m) => m.length > 0);
+const batch = Number(arg('batch', '4'));
+const steps = Number(arg('steps', '5'));
 const out = arg('out', join(dirname(fileURLToPath(import.meta.url)), 'results', 'webgpu.json'));
 
 const avail = await webgpuAvailable();
@@ -100,6 +111,51 @@ console.log('| what | GB/s | x GPU buffer copy |');
 console.log('| --- | ---: | ---: |');
 for (const [what, t, r] of rows) console.log(`| ${what} | ${t.gbps.toFixed(2)} | ${r} |`);
 
+device.destroy();
+
+const networkStart = performance.now();
+const networks =
+  models.length === 0
+    ? []
+    : await benchNetworks({
+        models,
+        batch,
+        steps,
+        linkGBps: download.gbps,
+        zvcEncodeGBps: encode.gbps,
+        zvcDecodeGBps: decode.gbps,
+        log: (line) => console.error(line),
+      });
+const networkSeconds = (performance.now() - networkStart) / 1000;
+const mismatches = networks.filter((r) => !r.hashesEqual).map((r) => r.model);
+if (networks.length > 0) {
+  console.log('');
+  console.log(
+    `networks on ${label}: batch ${batch}, median of ${steps} steps after a warm-up; ` +
+      `load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs; ${networkSeconds.toFixed(0)} s`,
+  );
+  console.log(
+    `oracle: no offloading; vDNN: policy all, codec none; cDMA: policy all, codec zvc (on the GPU); ` +
+      `speed-up = vDNN ms / cDMA ms; predictions at the link's measured ${download.gbps.toFixed(2)} GB/s ` +
+      `(GPU -> host, both directions) and the measured ratios`,
+  );
+  console.log('');
+  for (const line of networkTable(networks)) console.log(line);
+  const count = (c: string) => networks.filter((r) => r.closerTo === c).length;
+  console.log('');
+  console.log(
+    `measured speed-up closer to the overlap prediction on ${count('overlap')} of ${networks.length} ` +
+      `networks, to the serialized one on ${count('serialized')}; the two predictions agree within 1% ` +
+      `on ${count('same')}` +
+      (avail.software ? ' (software adapter: says nothing about a GPU)' : ''),
+  );
+  console.log(
+    mismatches.length === 0
+      ? 'weights: the oracle, vDNN and cDMA runs agree on every network'
+      : `weights: MISMATCH on ${mismatches.join(', ')}`,
+  );
+}
+
 const result = {
   adapter: avail.adapter,
   software: avail.software,
@@ -119,9 +175,16 @@ const result = {
   zvcEncodeOfCopy: encode.gbps / copy.gbps,
   zvcDecodeOfCopy: decode.gbps / copy.gbps,
   runs: { download, upload, mappedUpload, copy, encode, decode },
+  networks: {
+    batch,
+    steps,
+    seconds: networkSeconds,
+    linkGBps: download.gbps,
+    results: networks,
+  },
   date: new Date().toISOString(),
 };
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
 console.log(`\nwrote ${out}`);
-device.destroy();
+if (mismatches.length > 0) process.exitCode = 1;
