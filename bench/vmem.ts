@@ -268,7 +268,7 @@ async function overhead(o: Options, batch: number) {
 }
 
 async function paper(o: Options) {
-  const rate = measureComputeRate(7).flopsPerSecond;
+  const rate = (await measureComputeRate(7)).flopsPerSecond;
   const link = paperScaledLink(rate);
   console.log(
     `\n(b) paper-scaled link: this machine ${(rate / 1e9).toFixed(1)} GFLOP/s forward conv -> link ${formatBandwidth(link)} ` +

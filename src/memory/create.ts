@@ -12,7 +12,7 @@ import { checkCodecId, resolveParams } from '../codec/registry.js';
 import { parseByteSize } from '../io/sizes.js';
 import type { ModelSpec } from '../nn/spec.js';
 import { parsePolicy, type PolicyName } from '../plan/index.js';
-import { measureComputeRate } from './calibrate.js';
+import { measureComputeRate, measureComputeRateSync } from './calibrate.js';
 import type { MemoryConfig } from './config.js';
 import { parseLink, type LinkModel } from './link.js';
 import { MemoryManager } from './manager.js';
@@ -73,7 +73,7 @@ function linkOf(l: MemoryOptions['link']): LinkModel {
   if (l === undefined) return parseLink('unlimited');
   if (typeof l === 'string') {
     return l.trim().toLowerCase() === 'paper-scaled'
-      ? parseLink(l, measureComputeRate().flopsPerSecond)
+      ? parseLink(l, measureComputeRateSync().flopsPerSecond)
       : parseLink(l);
   }
   if (
@@ -143,5 +143,10 @@ export async function createMemoryManager(
 ): Promise<MemoryManager> {
   if (!Number.isSafeInteger(batch) || batch < 1)
     throw new InvalidArgumentError(`batch ${batch} is not a whole number >= 1`);
-  return MemoryManager.create({ config: memoryConfig(options), spec, batch });
+  // paper-scaled measures the compute rate, asynchronously here (webgpu has no synchronous readback).
+  const link =
+    typeof options.link === 'string' && options.link.trim().toLowerCase() === 'paper-scaled'
+      ? parseLink(options.link, (await measureComputeRate()).flopsPerSecond)
+      : options.link;
+  return MemoryManager.create({ config: memoryConfig({ ...options, link }), spec, batch });
 }

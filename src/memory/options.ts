@@ -9,7 +9,7 @@ import { CODEC_IDS, checkCodecId, parseParams, resolveParams } from '../codec/re
 import { parseInteger } from '../io/numbers.js';
 import { parseByteSize } from '../io/sizes.js';
 import type { ModelSpec } from '../nn/spec.js';
-import { measureComputeRate } from './calibrate.js';
+import { measureComputeRate, measureComputeRateSync } from './calibrate.js';
 import type { MemoryConfig } from './config.js';
 import { parseLink, type LinkModel } from './link.js';
 import { MemoryManager } from './manager.js';
@@ -61,7 +61,7 @@ export function parseMemoryOptions(
   const linkText = o.link ?? 'unlimited';
   let link: LinkModel;
   if (linkText.trim().toLowerCase() === 'paper-scaled') {
-    link = parseLink(linkText, computeFlopsPerSecond ?? measureComputeRate().flopsPerSecond);
+    link = parseLink(linkText, computeFlopsPerSecond ?? measureComputeRateSync().flopsPerSecond);
   } else {
     link = parseLink(linkText);
   }
@@ -90,7 +90,11 @@ export async function createMemoryStore(
     readonly computeFlopsPerSecond?: number;
   },
 ): Promise<MemoryManager | undefined> {
-  const config = parseMemoryOptions(o, ctx.computeFlopsPerSecond);
+  const paperScaled = o.link?.trim().toLowerCase() === 'paper-scaled';
+  const rate =
+    ctx.computeFlopsPerSecond ??
+    (paperScaled ? (await measureComputeRate()).flopsPerSecond : undefined);
+  const config = parseMemoryOptions(o, rate);
   if (
     config.policy === 'none' &&
     config.budgetBytes === undefined &&

@@ -63,13 +63,17 @@ function tensorsOf(
   ];
 }
 
-/** Writes a checkpoint whole or not at all (src/io/write.ts). A parameter without momentum yet stores zeros. */
-export function writeCheckpoint(
+/**
+ * Writes a checkpoint whole or not at all (src/io/write.ts). A parameter
+ * without momentum yet stores zeros. The values are read with data(), which
+ * every backend has (webgpu has no synchronous readback).
+ */
+export async function writeCheckpoint(
   path: string,
   state: CheckpointState,
   params: readonly Param[],
   buffers: readonly ModelBuffer[],
-): void {
+): Promise<void> {
   const items = tensorsOf(params, buffers);
   const header: Header = {
     model: state.model,
@@ -81,10 +85,11 @@ export function writeCheckpoint(
   const sizes = items.map((i) => i.entry.shape.reduce((p, d) => p * d, 1));
   const payload = new Float32Array(sizes.reduce((s, n) => s + n, 0));
   let off = 0;
-  items.forEach((item, k) => {
-    if (item.t) payload.set(item.t.dataSync() as Float32Array, off);
+  for (let k = 0; k < items.length; k++) {
+    const t = items[k].t;
+    if (t) payload.set((await t.data()) as Float32Array, off);
     off += sizes[k];
-  });
+  }
   const values = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
   const pre = Buffer.alloc(PREAMBLE_BYTES);
   pre.write(MAGIC, 0, 'latin1');

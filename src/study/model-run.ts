@@ -141,12 +141,12 @@ export async function runModel(
     recordMs += now() - t0;
   };
   /** Persists results and the training state at `stepsDone`. */
-  const persist = (stepsDone: number, status: 'running' | 'complete'): void => {
+  const persist = async (stepsDone: number, status: 'running' | 'complete'): Promise<void> => {
     const t0 = now();
     acc.addTime(trainMs / 1000, recordMs / 1000, measureMs / 1000);
     trainMs = recordMs = measureMs = 0;
     if (status === 'running' && stepsDone > 0) {
-      writeCheckpoint(
+      await writeCheckpoint(
         ckptPath,
         { model: name, step: stepsDone, seed: o.seed },
         exec.params,
@@ -174,7 +174,7 @@ export async function runModel(
       const record = isRecordStep(s, steps, o.every);
       if (record) {
         await collect();
-        if (s > start) persist(s, 'running');
+        if (s > start) await persist(s, 'running');
         rec.begin(s, mapAt.has(s));
       }
       const epoch = Math.floor(s / perEpoch);
@@ -213,7 +213,7 @@ export async function runModel(
     }
     await collect();
     const complete = s >= steps;
-    persist(s, complete ? 'complete' : 'running');
+    await persist(s, complete ? 'complete' : 'running');
     return { result: acc.result(s, complete ? 'complete' : 'running'), interrupted };
   } finally {
     progress?.stop();

@@ -196,15 +196,27 @@ export class StepRecorder {
     if (this.jobs.has(target.key)) return;
     const t0 = this.now();
     // The wasm backend's dataSync copies out of its heap into a fresh array;
-    // other backends (cpu) may hand out their own storage, so copy it.
-    const read = t.dataSync() as Float32Array;
-    const data = tf.getBackend() === 'wasm' ? read : read.slice();
-    const job = this.service.measure({
-      data,
-      batch: t.shape[0],
-      shape: target.shape,
-      mapChannels: this.drawMaps && this.drawable.has(target.key) ? this.opts.mapChannels : 0,
-    });
+    // cpu may hand out its own storage, so that is copied.
+    const measure = (data: Float32Array) =>
+      this.service.measure({
+        data,
+        batch: t.shape[0],
+        shape: target.shape,
+        mapChannels: this.drawMaps && this.drawable.has(target.key) ? this.opts.mapChannels : 0,
+      });
+    let job: Promise<MeasureReply>;
+    if (tf.getBackend() === 'webgpu') {
+      // No synchronous readback there: a reference of its own (no copy) keeps the tensor
+      // until its bytes are read, whatever the executor disposes meanwhile.
+      const own = tf.keep(t.clone());
+      job = own
+        .data()
+        .finally(() => own.dispose())
+        .then((v) => measure(v as Float32Array));
+    } else {
+      const read = t.dataSync() as Float32Array;
+      job = measure(tf.getBackend() === 'wasm' ? read : read.slice());
+    }
     job.catch(() => {}); // observed in end(); avoid an unhandled rejection meanwhile
     this.jobs.set(target.key, job);
     this.mainMs += this.now() - t0;

@@ -268,9 +268,11 @@ export async function runTfjsStudy(o: TfjsStudyOptions): Promise<StudyOutcome> {
       ]);
       const outs = probe.predict(x) as tf.Tensor | tf.Tensor[];
       const list = Array.isArray(outs) ? outs : [outs];
+      // data(): every backend has it (webgpu has no synchronous readback).
+      const values = await Promise.all(list.map((t) => t.data()));
       const jobs = targets.map((t, i) =>
         service.measure({
-          data: list[i].dataSync().slice() as Float32Array,
+          data: (values[i] as Float32Array).slice(),
           batch: n,
           shape: t.shape,
           mapChannels: mapBatches.has(b) && drawn.has(t.name) ? o.mapChannels : 0,

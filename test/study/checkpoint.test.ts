@@ -38,11 +38,11 @@ function refused(fn: () => unknown, re: RegExp): void {
   assert.throws(fn, (e: unknown) => e instanceof InputFileError && re.test(e.message));
 }
 
-test('a checkpoint round-trips parameters, momentum and buffers; its bytes are the documented layout', (t) => {
+test('a checkpoint round-trips parameters, momentum and buffers; its bytes are the documented layout', async (t) => {
   const dir = tempDir(t, 'ckpt');
   const path = join(dir, 'tiny.ckpt');
   const a = model(1);
-  writeCheckpoint(path, state, a.params, a.buffers);
+  await writeCheckpoint(path, state, a.params, a.buffers);
   assert.deepEqual(readdirSync(dir), ['tiny.ckpt'], 'no temporary file is left');
   const bytes = readFileSync(path);
   assert.equal(bytes.toString('latin1', 0, 8), 'CDMACKPT');
@@ -58,10 +58,10 @@ test('a checkpoint round-trips parameters, momentum and buffers; its bytes are t
   assert.deepEqual(b.buffers[0].value.arraySync(), a.buffers[0].value.arraySync());
 });
 
-test('writing goes through the safe writer: a folder in the way is an output error', (t) => {
+test('writing goes through the safe writer: a folder in the way is an output error', async (t) => {
   const dir = tempDir(t, 'ckpt');
   const a = model(1);
-  assert.throws(() => writeCheckpoint(dir, state, a.params, a.buffers), OutputFileError);
+  await assert.rejects(writeCheckpoint(dir, state, a.params, a.buffers), OutputFileError);
 });
 
 test('reading is bounded: devices, pipes and missing files are input errors', (t) => {
@@ -77,11 +77,11 @@ test('reading is bounded: devices, pipes and missing files are input errors', (t
   refused(() => readCheckpoint(join(dir, 'none'), a.params, a.buffers), /does not exist/);
 });
 
-test('damaged or foreign checkpoints are refused with the reason', (t) => {
+test('damaged or foreign checkpoints are refused with the reason', async (t) => {
   const dir = tempDir(t, 'ckpt');
   const path = join(dir, 'c.ckpt');
   const a = model(1);
-  writeCheckpoint(path, state, a.params, a.buffers);
+  await writeCheckpoint(path, state, a.params, a.buffers);
   const good = readFileSync(path);
   const headerLength = good.readUInt32LE(12);
   const header = JSON.parse(good.toString('utf8', 20, 20 + headerLength));

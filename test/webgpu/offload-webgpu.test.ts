@@ -5,6 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';
 import { getModel } from '../../src/nn/zoo/index.js';
@@ -15,6 +17,7 @@ import { DEFAULT_MEMORY_CONFIG, type MemoryConfig } from '../../src/memory/confi
 import { DeviceMemoryError } from '../../src/errors.js';
 import { webgpuAvailable } from '../../src/webgpu/adapter.js';
 import { tempDir } from '../helpers/tmp.js';
+import { runCliProcess } from '../helpers/cli.js';
 
 const available = await webgpuAvailable();
 
@@ -159,4 +162,63 @@ test('on webgpu a budget that forces offloading holds: none is refused, all fits
   );
   assert.equal(all.hash, oracle.hash);
   assert.ok(all.peak <= budgetBytes, `peak ${all.peak} passed the budget ${budgetBytes}`);
+});
+
+test('cdma train, compare and study run with --backend webgpu and a policy; train offloads losslessly', async (t) => {
+  if (!available.ok) {
+    t.skip(available.reason);
+    return;
+  }
+  const common = ['--model', 'alexnet-small', '--batch', '2', '--steps', '2', '--quiet', '--json'];
+  const train = async (...extra: string[]) => {
+    const r = await runCliProcess([
+      'train',
+      '--backend',
+      'webgpu',
+      ...common,
+      '--limit',
+      '4',
+      '--test-limit',
+      '2',
+      ...extra,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    return JSON.parse(r.out) as {
+      weightsSha256: string;
+      memory?: { policy: string; codec: string; ratio: number };
+    };
+  };
+  const oracle = await train();
+  const cdma = await train('--policy', 'all', '--codec', 'zvc');
+  assert.equal(cdma.weightsSha256, oracle.weightsSha256);
+  assert.equal(cdma.memory?.policy, 'all');
+  assert.ok((cdma.memory?.ratio ?? 0) > 1, `ratio ${cdma.memory?.ratio}`);
+
+  const compare = await runCliProcess(['compare', '--backend', 'webgpu', ...common]);
+  assert.equal(compare.code, 0, compare.err);
+  const c = JSON.parse(compare.out) as { status: string; weightsMatch: boolean };
+  assert.equal(c.status, 'ok');
+  assert.equal(c.weightsMatch, true, 'compare: weights differ between runs');
+
+  const out = tempDir(t, 'gpu-study');
+  const study = await runCliProcess([
+    'study',
+    '--backend',
+    'webgpu',
+    '--out',
+    out,
+    '--models',
+    'alexnet',
+    '--steps',
+    '2',
+    '--every',
+    '1',
+    '--batch',
+    '2',
+    '--limit',
+    '4',
+    '--quiet',
+  ]);
+  assert.equal(study.code, 0, study.err);
+  assert.ok(existsSync(join(out, 'results.json')), 'study wrote no results.json');
 });

@@ -300,7 +300,7 @@ async function run(o: CompareCliOptions, cmd: Command): Promise<void> {
   await initBackend(backend);
   const rate =
     o.link.trim().toLowerCase() === 'paper-scaled'
-      ? measureComputeRate().flopsPerSecond
+      ? (await measureComputeRate()).flopsPerSecond
       : undefined;
   const base = parseMemoryOptions(
     {
