@@ -11,12 +11,22 @@
  * (docs/MEMORY.md, "The budget").
  */
 import { DeviceMemoryError } from '../errors.js';
-import { DEFAULT_DEVICE_LIMIT_BYTES } from '../nn/device-limit.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  DEFAULT_DEVICE_LIMIT_BYTES,
+  defaultDeviceLimitBytes,
+  hasHeapLimit,
+} from '../nn/device-limit.js';
 import { FRAGMENTATION_MARGIN, type ModelPlan, type PeakEstimate } from '../plan/index.js';
 import { formatBytes } from '../io/sizes.js';
 
-/** Device capacity assumed without --budget: the executor's default limit, below the wasm heap's end. */
-export const DEFAULT_DEVICE_BYTES = DEFAULT_DEVICE_LIMIT_BYTES;
+/**
+ * Device capacity assumed without --budget on the active backend: the
+ * executor's default limit (below the wasm heap's end; none on webgpu).
+ */
+export function defaultDeviceBytes(): number {
+  return defaultDeviceLimitBytes(tf.getBackend());
+}
 
 export interface BudgetPlan {
   readonly budgetBytes: number | undefined;
@@ -51,11 +61,16 @@ export const HEAP_LIMIT_BYTES = DEFAULT_DEVICE_LIMIT_BYTES;
 
 /**
  * Whether an estimate fits: its device bytes (tensors and kernel
- * temporaries) within the budget (the device limit without one), and the
- * heap it needs with the fragmentation margin within the heap's limit.
+ * temporaries) within the budget (the device limit without one), and, where
+ * device memory is the wasm heap, the heap it needs with the fragmentation
+ * margin within the heap's limit (webgpu's GPU memory has neither).
  */
 export function fitsEstimate(e: PeakEstimate, budgetBytes: number | undefined): boolean {
-  return e.peakBytes <= (budgetBytes ?? DEFAULT_DEVICE_BYTES) && e.heapBytes <= HEAP_LIMIT_BYTES;
+  const backend = tf.getBackend();
+  return (
+    e.peakBytes <= (budgetBytes ?? defaultDeviceLimitBytes(backend)) &&
+    (!hasHeapLimit(backend) || e.heapBytes <= HEAP_LIMIT_BYTES)
+  );
 }
 
 /**
@@ -70,7 +85,7 @@ export function planBudget(m: BudgetInput, residentBytes: number): BudgetPlan {
   const estimates = { none: est('none'), conv: est('conv'), all: est('all') };
   const budget = m.config.budgetBytes;
   // Without --budget the device itself is the limit (the executor refuses past it).
-  const limit = budget ?? DEFAULT_DEVICE_BYTES;
+  const limit = budget ?? defaultDeviceBytes();
   const policy = m.config.policy;
   const chosen = policy === 'dyn' ? estimates.all : m.plan.peak(m.offloaded, m.batch, baseBytes);
   const fits = (e: PeakEstimate) => fitsEstimate(e, budget);

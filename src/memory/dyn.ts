@@ -10,7 +10,7 @@
  * at the last, prefetch `prefetchAhead` layers ahead on one engine).
  */
 import { backwardOrder, prefetchWindow, type ModelPlan, type SavedBuffer } from '../plan/index.js';
-import { DEFAULT_DEVICE_BYTES, fitsEstimate } from './budget.js';
+import { defaultDeviceBytes, fitsEstimate } from './budget.js';
 import type { StepStats } from './stats.js';
 
 export interface GroupCost {
@@ -102,7 +102,7 @@ export function predictStepMs(
 }
 
 export function chooseDynPlan(m: DynInput, profile: StepStats): DynChoice {
-  const budget = m.config.budgetBytes ?? DEFAULT_DEVICE_BYTES;
+  const budget = m.config.budgetBytes ?? defaultDeviceBytes();
   const base = m.budgetPlan?.baseBytes ?? 0;
   const ahead = m.config.prefetchAhead;
   const buffers = m.plan.deviceBuffers;

@@ -9,6 +9,21 @@ import { DeviceMemoryError } from '../errors.js';
 /** Default limit: 3.75 GiB, below the ~3.84 GiB where the wasm heap stops. */
 export const DEFAULT_DEVICE_LIMIT_BYTES = 3.75 * 1024 ** 3;
 
+/**
+ * The device limit when none is given, for a backend: the wasm heap's (and
+ * cpu's, which keeps the same figure); none on webgpu, where WebGPU does not
+ * say how much memory the GPU has (an H200 has 141 GB) and the GPU refuses
+ * an allocation past it itself. --budget sets one on any backend.
+ */
+export function defaultDeviceLimitBytes(backend: string): number {
+  return backend === 'webgpu' ? Infinity : DEFAULT_DEVICE_LIMIT_BYTES;
+}
+
+/** Whether the backend's device memory is the wasm heap (or shares its limits): not on webgpu. */
+export function hasHeapLimit(backend: string): boolean {
+  return backend !== 'webgpu';
+}
+
 export function formatDeviceBytes(bytes: number): string {
   if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} KiB`;
   if (bytes < 1024 ** 3) return `${Math.round(bytes / 1024 ** 2)} MiB`;

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Tensor, Tensor4D } from '@tensorflow/tfjs-core';
 import { InvalidArgumentError } from '../errors.js';
 import { DeviceMeter } from './device-meter.js';
-import { checkDeviceRoom, DEFAULT_DEVICE_LIMIT_BYTES } from './device-limit.js';
+import { checkDeviceRoom, defaultDeviceLimitBytes } from './device-limit.js';
 import { initValues } from './init.js';
 import { KeepStore } from './keep-store.js';
 import { createLayer } from './layers/index.js';
@@ -117,7 +117,7 @@ export class Executor {
     if (!Number.isSafeInteger(opts.seed)) {
       throw new InvalidArgumentError(`seed must be an integer, got ${opts.seed}`);
     }
-    const limit = opts.deviceLimitBytes ?? DEFAULT_DEVICE_LIMIT_BYTES;
+    const limit = opts.deviceLimitBytes ?? defaultDeviceLimitBytes(tf.getBackend());
     if (!(limit > 0)) {
       throw new InvalidArgumentError(`device limit must be a positive byte count, got ${limit}`);
     }

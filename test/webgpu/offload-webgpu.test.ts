@@ -15,6 +15,9 @@ import { Sgd } from '../../src/train/sgd.js';
 import { MemoryManager } from '../../src/memory/manager.js';
 import { DEFAULT_MEMORY_CONFIG, type MemoryConfig } from '../../src/memory/config.js';
 import { DeviceMemoryError } from '../../src/errors.js';
+import { fitsEstimate } from '../../src/memory/budget.js';
+import { defaultDeviceLimitBytes } from '../../src/nn/device-limit.js';
+import type { PeakEstimate } from '../../src/plan/index.js';
 import { webgpuAvailable } from '../../src/webgpu/adapter.js';
 import { tempDir } from '../helpers/tmp.js';
 import { runCliProcess } from '../helpers/cli.js';
@@ -221,4 +224,27 @@ test('cdma train, compare and study run with --backend webgpu and a policy; trai
   ]);
   assert.equal(study.code, 0, study.err);
   assert.ok(existsSync(join(out, 'results.json')), 'study wrote no results.json');
+});
+
+test("on webgpu the wasm heap's limits do not apply: no default device limit, no heap check; --budget still does", async (t) => {
+  if (!available.ok) {
+    t.skip(available.reason);
+    return;
+  }
+  const big: PeakEstimate = {
+    peakBytes: 8 * 1024 ** 3,
+    heapBytes: 20 * 1024 ** 3,
+    layer: 'conv1',
+    phase: 'backward',
+    tensorBytes: 8 * 1024 ** 3,
+    tensorLayer: 'conv1',
+    tensorPhase: 'backward',
+    temporaryBytes: 0,
+  };
+  await initBackend('wasm');
+  assert.equal(fitsEstimate(big, undefined), false, 'wasm: past the heap');
+  await initBackend('webgpu');
+  assert.equal(defaultDeviceLimitBytes(tf.getBackend()), Infinity);
+  assert.equal(fitsEstimate(big, undefined), true, 'webgpu: no heap limit');
+  assert.equal(fitsEstimate(big, 4 * 1024 ** 3), false, 'webgpu: the budget holds');
 });
