@@ -43,7 +43,8 @@ export interface HostStore {
   close(): void;
 }
 
-interface Indexed {
+/** What the store knows of an entry's container: its length and fingerprint (XOR of its frame CRCs). */
+export interface Indexed {
   readonly length: number;
   readonly fingerprint: number;
 }
@@ -64,8 +65,12 @@ function indexOf(key: number, bytes: Uint8Array): Indexed {
   }
 }
 
-/** Checks `bytes` as entry `key`'s container: the reader's checks, then length and fingerprint. */
-function check(what: string, bytes: Uint8Array, idx: Indexed): ParsedContainer {
+/**
+ * Checks `bytes` as an entry's container: the reader's checks (CRC-32s
+ * included), then length and fingerprint. The engine does it on prefetch;
+ * the compute thread may do it first (manager.ts). Throws CorruptDataError.
+ */
+export function checkContainer(what: string, bytes: Uint8Array, idx: Indexed): ParsedContainer {
   if (bytes.byteLength !== idx.length)
     throw new CorruptDataError(`${what} has ${bytes.byteLength} bytes, expected ${idx.length}`);
   let c: ParsedContainer;
@@ -97,7 +102,7 @@ export class RamHostStore implements HostStore {
 
   get(key: number): ParsedContainer {
     const e = this.#entries.get(key) ?? missing(key);
-    return check(`host memory entry ${key}`, e.bytes, e.idx);
+    return checkContainer(`host memory entry ${key}`, e.bytes, e.idx);
   }
 
   getInto(key: number, dest: Uint8Array): ParsedContainer {
@@ -109,7 +114,7 @@ export class RamHostStore implements HostStore {
         );
       dest.set(e.bytes);
     }
-    return check(`host memory entry ${key}`, dest, e.idx);
+    return checkContainer(`host memory entry ${key}`, dest, e.idx);
   }
 
   lengthOf(key: number): number {
@@ -247,7 +252,7 @@ export class SpillHostStore implements HostStore {
     } catch (err) {
       throw describeIoError(err, `reading ${e.path}`, this.dir);
     }
-    return check(`spill file ${e.path}`, file, e.idx);
+    return checkContainer(`spill file ${e.path}`, file, e.idx);
   }
 
   get(key: number): ParsedContainer {

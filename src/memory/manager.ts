@@ -37,6 +37,7 @@ import type { StepStats } from './stats.js';
 import { TraceRecorder } from './trace.js';
 import { SourceCodec } from './source-codec.js';
 import { GpuSource } from './gpu-source.js';
+import { checkContainer } from './host-store.js';
 import type { SourceContainer } from './source-container.js';
 import { TransferEngine, type Job } from './transfer-engine.js';
 
@@ -83,6 +84,8 @@ interface Entry {
   sealedOut?: boolean;
   /** On webgpu: the copy across the GPU's link, settled once the offload job is submitted (offloadJob set). */
   gpuOut?: Promise<void>;
+  /** Its fingerprint (XOR of its frame CRCs), from the engine once it sealed it; -1 unknown. */
+  fingerprint: number;
   /** That container's length, and its offset in its host block. */
   sealedBytes: number;
   sealedStart: number;
@@ -108,6 +111,7 @@ export class MemoryManager implements SavedTensorStore {
   #sourcesChosen = false;
   /** The first failure of a copy across the GPU's link. */
   #gpuFailure: unknown;
+  #checkedHere = 0;
   /** Container length of each buffer last time (sizes its host block). */
   readonly #hints = new Map<string, number>();
   readonly #pool = new StagingPool();
@@ -215,6 +219,13 @@ export class MemoryManager implements SavedTensorStore {
   /** Per saved buffer: the last step's transfer times (what dyn plans with). */
   get groupCosts(): ReadonlyMap<string, GroupCost> {
     return this.#stats.costs;
+  }
+  /**
+   * Prefetched containers this thread checked itself because the engine
+   * thread had not yet when they were needed (since the manager started).
+   */
+  get prefetchesCheckedHere(): number {
+    return this.#checkedHere;
   }
   /** For fault-injection tests: the engine, if any. */
   get engine(): TransferEngine | undefined {
@@ -462,6 +473,7 @@ export class MemoryManager implements SavedTensorStore {
       handles: 1,
       onHost: false,
       hostBytes: 0,
+      fingerprint: -1,
       sealedBytes: 0,
       sealedStart: 0,
     };
@@ -556,6 +568,7 @@ export class MemoryManager implements SavedTensorStore {
       if (j.error) return;
       const r = j.result!;
       e.onHost = true;
+      e.fingerprint = r.fingerprint;
       e.hostBytes = r.linkBytes;
       this.#hostBytes += r.linkBytes;
       this.#transferred(e);
@@ -700,8 +713,28 @@ export class MemoryManager implements SavedTensorStore {
     if (e.residency.is(Residency.Host)) this.#issuePrefetch(e);
     const t0 = performance.now();
     const job = e.prefetchJob!;
-    if (!job.settled) await engine.wait(job);
+    if (!job.settled) {
+      // Sealed by now, or when the engine has sealed it (jobs run in order: before this one).
+      const off = e.offloadJob;
+      if (e.container && e.fingerprint < 0 && off && !off.settled && !off.error)
+        await engine.wait(off);
+      if (!job.settled && e.container && e.fingerprint >= 0 && Number.isFinite(job.linkDoneMs)) {
+        // A RAM container is in host memory already: once the link's schedule has it across,
+        // this thread checks it (the same checks) rather than wait until the engine thread
+        // gets to it, which a loaded machine may not schedule for milliseconds. The engine
+        // still checks it too; its block is not reused before that job settles.
+        await engine.waitTransferred(job);
+        if (!job.settled) {
+          checkContainer(`host memory entry ${e.id}`, e.container.bytes, {
+            length: e.sealedBytes,
+            fingerprint: e.fingerprint,
+          });
+          this.#checkedHere++;
+        }
+      } else if (!job.settled) await engine.wait(job);
+    }
     if (job.error) throw engine.failure ?? job.error;
+    if (e.residency.is(Residency.Prefetching)) e.residency.moveTo(Residency.Fetched);
     const t1 = performance.now();
     const layer = h.info.layerIndex;
     for (const l of this.#listeners) l.prefetchStalled?.(layer, t0, t1);

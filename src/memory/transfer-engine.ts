@@ -55,6 +55,8 @@ export interface TransferResult {
   readonly endMs: number;
   readonly codecMs: number;
   readonly linkMs: number;
+  /** A sealed offload's container fingerprint (XOR of its frame CRCs); -1 for other jobs. */
+  readonly fingerprint: number;
 }
 
 /** One submitted job. Settles when the compute thread polls (or waits for) it. */
@@ -104,6 +106,7 @@ const NO_RESULT: TransferResult = {
   endMs: 0,
   codecMs: 0,
   linkMs: 0,
+  fingerprint: -1,
 };
 
 function typedError(code: string, message: string): CdmaError {
@@ -323,6 +326,7 @@ export class TransferEngine {
         endMs: slots[s + F.endEpochMs] - this.#epochOffset,
         codecMs: slots[s + F.codecMs],
         linkMs: slots[s + F.linkMs],
+        fingerprint: slots[s + F.fingerprint],
       },
       undefined,
     );
@@ -592,7 +596,10 @@ export class TransferEngine {
    */
   submitPrefetchSealed(key: number, dest: Uint8Array): Job {
     sharedOf(dest);
-    return this.#schedule(this.#submit(Kind.PrefetchSealed, key, 'prefetch', dest), dest.byteLength);
+    return this.#schedule(
+      this.#submit(Kind.PrefetchSealed, key, 'prefetch', dest),
+      dest.byteLength,
+    );
   }
 
   /** Offloads raw bytes and resolves when the transfer is done. */
@@ -632,10 +639,11 @@ export class TransferEngine {
     return jobs;
   }
 
-  /** Fault injection for tests: make the engine thread exit or crash. */
-  injectFault(kind: FaultKind): void {
+  /** Fault injection for tests: make the engine thread exit, crash, or stall for `ms`. */
+  injectFault(kind: FaultKind, ms = 0): void {
     if (this.#failure || this.#closing) return;
-    this.#submit(Kind.Fault, -1, 'drop', undefined, kind === 'exit' ? 1 : 2);
+    const arg = kind === 'exit' ? 1 : kind === 'throw' ? 2 : 3;
+    this.#submit(Kind.Fault, -1, 'drop', undefined, arg, ms);
     this.kick();
   }
 

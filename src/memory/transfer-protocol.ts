@@ -49,7 +49,8 @@ export interface InitMessage {
 /** Element width of a raw tensor; 1 (e.g. bool) is stored without a codec. */
 export type ElementBytes = 1 | 2 | 4;
 
-export type FaultKind = 'exit' | 'throw';
+/** Test faults: the engine thread exits, crashes, or stalls (sleeps, as an unscheduled thread would). */
+export type FaultKind = 'exit' | 'throw' | 'stall';
 
 /** Ring geometry. */
 export const RING_SLOTS = 4096;
@@ -100,6 +101,8 @@ export const F = {
   endEpochMs: 12,
   codecMs: 13,
   linkMs: 14,
+  /** Sealed offload: the container's fingerprint (XOR of its frame CRCs); -1 otherwise. */
+  fingerprint: 15,
 } as const;
 
 export const STATUS_OK = 1;

@@ -133,6 +133,8 @@ interface Outcome {
   linkBytes: number;
   nonZero: number;
   codecMs: number;
+  /** A sealed offload's container fingerprint (the compute thread may check the container itself). */
+  fingerprint?: number;
 }
 
 function offloadRaw(s: number): Outcome {
@@ -174,7 +176,7 @@ function offloadSealed(s: number): Outcome {
   const key = slots[s + F.key];
   const bytes = region(s);
   const t0 = performance.now();
-  sealContainer(bytes, decodeHeader(bytes));
+  const fingerprint = sealContainer(bytes, decodeHeader(bytes));
   store.put(key, bytes);
   const given = slots[s + F.arg2];
   const nonZero = given >= 0 ? given : nonZeroOf(store.get(key), undefined);
@@ -183,6 +185,7 @@ function offloadSealed(s: number): Outcome {
     linkBytes: bytes.byteLength,
     nonZero,
     codecMs: performance.now() - t0,
+    fingerprint,
   };
 }
 
@@ -285,6 +288,12 @@ function loop(): void {
       continue;
     }
     if (kind === Kind.Fault) {
+      if (slots[s + F.arg] === 3) {
+        sleepUntil(nowEpochMs() + slots[s + F.arg2]);
+        slots[s + F.status] = STATUS_OK;
+        publish(op);
+        continue;
+      }
       if (slots[s + F.arg] === 1) process.exit(70);
       throw new Error('injected fault: the transfer engine crashed');
     }
@@ -311,6 +320,7 @@ function loop(): void {
       slots[s + F.endEpochMs] = nowEpochMs();
       slots[s + F.codecMs] = r.codecMs;
       slots[s + F.linkMs] = lm;
+      slots[s + F.fingerprint] = r.fingerprint ?? -1;
       slots[s + F.status] = STATUS_OK;
     } catch (e) {
       fail(op, e);

@@ -83,6 +83,22 @@ test('an engine thread that crashes stops training with a TransferEngineError', 
   }
 });
 
+test('a stalled engine thread does not hold up the backward pass: the compute thread checks RAM containers itself', async () => {
+  const oracle = await runSteps(spec(), { batch: 4, steps: 1 });
+  for (const codec of ['zvc', 'none'] as const) {
+    const m = await create({ codec: { id: codec } });
+    try {
+      // The engine sleeps through the whole backward pass (as a thread the OS does not run).
+      const store = injecting(m, () => m.engine!.injectFault('stall', 1500));
+      const r = await runSteps(spec(), { batch: 4, steps: 1, store });
+      assert.equal(r.hash, oracle.hash, `${codec}: weights differ from the oracle`);
+      assert.ok(m.prefetchesCheckedHere > 0, `${codec}: every prefetch waited for the engine`);
+    } finally {
+      await m.close();
+    }
+  }
+});
+
 test('a corrupted spill file is detected on prefetch (CorruptDataError), never used', async () => {
   await withDir(async (dir) => {
     const m = await create({ hostStore: { kind: 'spill', dir } });
