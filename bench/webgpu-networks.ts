@@ -35,7 +35,7 @@ import { Executor } from '../src/nn/executor.js';
 import { KeepStore } from '../src/nn/keep-store.js';
 import type { ModelSpec } from '../src/nn/spec.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from '../src/nn/store.js';
-import { getModel } from '../src/nn/zoo/index.js';
+import { getModel, smallModels } from '../src/nn/zoo/index.js';
 import { Sgd } from '../src/train/sgd.js';
 import { MemoryManager } from '../src/memory/manager.js';
 import { DEFAULT_MEMORY_CONFIG } from '../src/memory/config.js';
@@ -46,15 +46,7 @@ import type { LayerTime } from '../src/sim/roofline.js';
 import { runSchedule } from '../src/sim/schedule.js';
 import { simTensors } from '../src/sim/tensors.js';
 
-export const SMALL_ZOO = [
-  'alexnet-small',
-  'overfeat-small',
-  'nin-small',
-  'vgg16-small',
-  'squeezenet-small',
-  'googlenet-small',
-  'resnet18-small',
-];
+export const SMALL_ZOO = smallModels();
 
 export interface NetworkOptions {
   readonly models: readonly string[];

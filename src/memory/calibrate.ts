@@ -18,35 +18,35 @@ export interface ComputeRate {
 const [N, H, W, C, F, K] = [8, 32, 32, 64, 64, 3];
 const FLOPS = 2 * N * H * W * F * C * K * K;
 
-/** The convolution's operands, and how to run it once (the caller waits for and disposes its output). */
-function convolution(): { run: () => tf.Tensor; dispose: () => void } {
+/**
+ * `runs` timed convolutions after a warm-up: yields each output for the
+ * caller to wait for (and dispose); returns the rate.
+ */
+function* timedRuns(runs: number): Generator<tf.Tensor, ComputeRate, void> {
   const x = tf.randomNormal([N, H, W, C], 0, 1, 'float32', 1) as tf.Tensor4D;
   const filter = tf.randomNormal([K, K, C, F], 0, 0.1, 'float32', 2) as tf.Tensor4D;
-  return {
-    run: () => tf.conv2d(x, filter, 1, 'same'),
-    dispose: () => tf.dispose([x, filter]),
-  };
-}
-
-function rateOf(seconds: number[], runs: number): ComputeRate {
-  return { flopsPerSecond: median(seconds.map((s) => FLOPS / Math.max(s, 1e-9))), runs };
-}
-
-/** The compute rate on the active backend (any backend): `runs` timed convolutions after a warm-up. */
-export async function measureComputeRate(runs = 5): Promise<ComputeRate> {
-  const conv = convolution();
-  const seconds: number[] = [];
+  const rates: number[] = [];
   try {
     for (let r = -1; r < runs; r++) {
       const t0 = performance.now();
-      const y = conv.run();
-      await y.data().finally(() => y.dispose());
-      if (r >= 0) seconds.push((performance.now() - t0) / 1e3);
+      yield tf.conv2d(x, filter, 1, 'same');
+      const seconds = (performance.now() - t0) / 1e3;
+      if (r >= 0) rates.push(FLOPS / Math.max(seconds, 1e-9));
     }
   } finally {
-    conv.dispose();
+    tf.dispose([x, filter]);
   }
-  return rateOf(seconds, runs);
+  return { flopsPerSecond: median(rates), runs };
+}
+
+/** The compute rate on the active backend (any backend). */
+export async function measureComputeRate(runs = 5): Promise<ComputeRate> {
+  const g = timedRuns(runs);
+  for (let it = g.next(); ; it = g.next()) {
+    if (it.done) return it.value;
+    const y = it.value;
+    await y.data().finally(() => y.dispose());
+  }
 }
 
 /**
@@ -59,21 +59,13 @@ export function measureComputeRateSync(runs = 5): ComputeRate {
       "link 'paper-scaled' measures the compute rate, which on webgpu takes an asynchronous readback: " +
         'create the manager with createMemoryManager (it measures it), or pass a link object',
     );
-  const conv = convolution();
-  const seconds: number[] = [];
-  try {
-    for (let r = -1; r < runs; r++) {
-      const t0 = performance.now();
-      const y = conv.run();
-      try {
-        y.dataSync();
-      } finally {
-        y.dispose();
-      }
-      if (r >= 0) seconds.push((performance.now() - t0) / 1e3);
+  const g = timedRuns(runs);
+  for (let it = g.next(); ; it = g.next()) {
+    if (it.done) return it.value;
+    try {
+      it.value.dataSync();
+    } finally {
+      it.value.dispose();
     }
-  } finally {
-    conv.dispose();
   }
-  return rateOf(seconds, runs);
 }

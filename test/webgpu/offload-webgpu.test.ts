@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';
-import { getModel } from '../../src/nn/zoo/index.js';
+import { getModel, smallModels } from '../../src/nn/zoo/index.js';
 import type { ModelSpec } from '../../src/nn/spec.js';
 import { Sgd } from '../../src/train/sgd.js';
 import { MemoryManager } from '../../src/memory/manager.js';
@@ -24,15 +24,7 @@ import { runCliProcess } from '../helpers/cli.js';
 
 const available = await webgpuAvailable();
 
-const SMALL = [
-  'alexnet-small',
-  'overfeat-small',
-  'nin-small',
-  'vgg16-small',
-  'squeezenet-small',
-  'googlenet-small',
-  'resnet18-small',
-];
+const SMALL = smallModels();
 
 interface Run {
   hash: string;

@@ -6,22 +6,14 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../src/nn/backend.js';
 import { Executor } from '../../src/nn/executor.js';
-import { getModel } from '../../src/nn/zoo/index.js';
+import { getModel, smallModels } from '../../src/nn/zoo/index.js';
 import { Sgd } from '../../src/train/sgd.js';
 import { webgpuAvailable } from '../../src/webgpu/adapter.js';
 import { runCliProcess } from '../helpers/cli.js';
 
 const available = await webgpuAvailable();
 
-const SMALL = [
-  'alexnet-small',
-  'overfeat-small',
-  'nin-small',
-  'vgg16-small',
-  'squeezenet-small',
-  'googlenet-small',
-  'resnet18-small',
-];
+const SMALL = smallModels();
 
 /** One training step (batch 2, SGD with momentum and decay): the loss and every parameter after the update. */
 async function oneStep(

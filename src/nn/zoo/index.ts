@@ -70,6 +70,11 @@ export function listModels(): ZooModelInfo[] {
   }));
 }
 
+/** The -small networks (that train on a CPU in minutes), in listModels' order. */
+export function smallModels(): string[] {
+  return ENTRIES.map((e) => e.name).filter((n) => n.endsWith('-small'));
+}
+
 const isPosInt = (x: unknown): x is number =>
   typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
 
