@@ -393,13 +393,15 @@ function profileSeeds(): Seed[] {
   ];
 }
 
-function checkpointSeeds(dir: string): Seed[] {
+async function checkpointSeeds(dir: string): Promise<Seed[]> {
   const path = join(dir, 'seed.ckpt');
-  return [0, 3].map((s) => {
+  const seeds: Seed[] = [];
+  for (const s of [0, 3]) {
     const m = checkpointModel(s);
-    writeCheckpoint(path, { model: 'net-small', step: 10 + s, seed: s }, m.params, m.buffers);
-    return bytesSeed('model.ckpt', new Uint8Array(readFileSync(path)));
-  });
+    await writeCheckpoint(path, { model: 'net-small', step: 10 + s, seed: s }, m.params, m.buffers);
+    seeds.push(bytesSeed('model.ckpt', new Uint8Array(readFileSync(path))));
+  }
+  return seeds;
 }
 
 function mapSeeds(rng: Rng): Seed[] {
