@@ -60,7 +60,16 @@ export function readTensor(t: TensorLike): TensorValuesOf {
       throw new InvalidArgumentError(
         `tensor shape [${shape.join(', ')}] has a dimension that is not a non-negative integer`,
       );
-  const values = t.dataSync();
+  let values: ReturnType<TensorLike['dataSync']>;
+  try {
+    values = t.dataSync();
+  } catch (e) {
+    // tfjs's webgpu backend in Node has no synchronous readback (it needs an OffscreenCanvas).
+    throw new InvalidArgumentError(
+      `the tensor's dataSync() failed (${e instanceof Error ? e.message : String(e)}); ` +
+        'pass its values instead: compress(await x.data(), { dtype, shape })',
+    );
+  }
   const want = dtype === 'float32' ? Float32Array : Uint16Array;
   if (!(values instanceof want))
     throw new InvalidArgumentError(

@@ -56,6 +56,17 @@ test('a tensor cdma cannot take is an InvalidArgumentError saying what to do', (
       /no dataSync\(\); pass its values instead/,
     ],
     [
+      () =>
+        compress({
+          dtype: 'float32',
+          shape: [2],
+          dataSync: () => {
+            throw new ReferenceError('OffscreenCanvas is not defined');
+          },
+        }),
+      /dataSync\(\) failed \(OffscreenCanvas is not defined\); pass its values instead/,
+    ],
+    [
       () => compress({ dtype: 'float32', shape: [3], dataSync: () => new Float32Array(2) }),
       /shape \[3\] holds 3 elements but dataSync\(\) gave 2/,
     ],
