@@ -85,6 +85,8 @@ test('--json means the same in every command that has it: the result as JSON on 
     demo: ['demo', '--batch', '1', '--runs', '1', '--json'],
     models: ['models', 'nin-small', '--json'],
     inspect: ['inspect', '--json', cdma],
+    compress: ['compress', '--json', npy, join(dir, 'b.cdma')],
+    decompress: ['decompress', '--json', cdma, join(dir, 'b.npy')],
     simulate: ['simulate', '--model', 'alexnet', '--json'],
     train: ['train', '--model', 'nin-small', ...tiny, '--limit', '4', '--json'],
     compare: ['compare', '--model', 'nin-small', ...tiny, '--link', 'unlimited', '--json'],
@@ -102,6 +104,12 @@ test('--json means the same in every command that has it: the result as JSON on 
     assert.equal(r.code, 0, `${name}: ${r.err}`);
     assert.doesNotThrow(() => JSON.parse(r.out), `${name}: stdout is one JSON document`);
   }
+  const written = JSON.parse((await runCli(...runs.compress)).out);
+  assert.equal(written.rawBytes, 1024);
+  assert.equal(written.codec, 'zvc');
+  assert.ok(written.ratio > 1, `ratio ${written.ratio}`);
+  const back = JSON.parse((await runCli(...runs.decompress)).out);
+  assert.deepEqual([back.dtype, back.shape, back.rawBytes], ['float32', [256], 1024]);
   const train = JSON.parse((await runCliProcess(runs.train)).out);
   assert.equal(train.status, 'ok');
   assert.equal(train.memory.policy, 'none', 'the memory summary is there without a manager too');

@@ -16,6 +16,7 @@ import { checkOutput, writeOutput } from '../../io/write.js';
 import { parseNpy } from '../../io/npy.js';
 import { BYTE_SIZE_HELP, formatBytes, parseByteSize } from '../../io/sizes.js';
 import { parseInteger } from '../../io/numbers.js';
+import { jsonHelp, jsonText } from '../json-output.js';
 
 /** Commander shows its own usage hint for argument errors it is handed. */
 function asOptionParser<T>(parse: (text: string) => T): (text: string) => T {
@@ -60,6 +61,7 @@ interface CompressFlags {
   param?: CodecParams;
   chunkSize: string;
   bfloat16?: boolean;
+  json?: boolean;
 }
 
 function runCompress(input: string, output: string, flags: CompressFlags): void {
@@ -113,6 +115,25 @@ function runCompress(input: string, output: string, flags: CompressFlags): void 
   writeOutput(output, container, { inputs: [input] });
   const raw = arr.data.length;
   const ratio = container.length > 0 ? raw / container.length : 0;
+  if (flags.json) {
+    process.stdout.write(
+      jsonText({
+        input,
+        output,
+        dtype,
+        shape: arr.shape,
+        layout: flags.layout ?? 'flat',
+        codecLayout: flags.codecLayout ?? flags.layout ?? 'flat',
+        codec: flags.codec,
+        params,
+        chunkBytes,
+        rawBytes: raw,
+        containerBytes: container.length,
+        ratio,
+      }),
+    );
+    return;
+  }
   process.stdout.write(
     `${input} -> ${output}: ${dtype} (${arr.shape.join(', ')}) with ${flags.codec}, ` +
       `${formatBytes(raw)} -> ${formatBytes(container.length)} (ratio ${ratio.toFixed(2)}x)\n`,
@@ -174,6 +195,7 @@ export function registerCompress(program: Command): void {
       ).default(formatChunk(DEFAULT_CHUNK_BYTES)),
     )
     .option('--bfloat16', "the input is uint16 ('<u2') holding bfloat16 bit patterns")
+    .option('--json', jsonHelp('what was written (shape, codec, sizes, ratio)'))
     .addHelpText(
       'after',
       '\nExamples:\n' +

@@ -7,6 +7,7 @@ import { readBounded } from '../../io/read.js';
 import { checkOutput, writeOutput } from '../../io/write.js';
 import { npyHeader } from '../../io/npy.js';
 import { formatBytes } from '../../io/sizes.js';
+import { jsonHelp, jsonText } from '../json-output.js';
 
 /** Runs `fn`, prefixing any corruption it reports with the file's name. */
 export function naming<T>(path: string, fn: () => T): T {
@@ -21,12 +22,26 @@ export function naming<T>(path: string, fn: () => T): T {
 
 const NPY_DTYPE = { float32: 'float32', float16: 'float16', bfloat16: 'uint16' } as const;
 
-function runDecompress(input: string, output: string): void {
+function runDecompress(input: string, output: string, flags: { json?: boolean }): void {
   checkOutput(output, { inputs: [input] });
   const bytes = readBounded(input, { what: 'input', maxBytes: FILE_LIMITS.container, stdin: true });
   const { data, dtype, shape, layout } = naming(input, () => decompress(bytes));
   const raw = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   writeOutput(output, [npyHeader(NPY_DTYPE[dtype], shape), raw], { inputs: [input] });
+  if (flags.json) {
+    process.stdout.write(
+      jsonText({
+        input,
+        output,
+        dtype,
+        npyDtype: NPY_DTYPE[dtype],
+        shape,
+        layout,
+        rawBytes: raw.length,
+      }),
+    );
+    return;
+  }
   const note = dtype === 'bfloat16' ? ' (bfloat16 written as uint16 bit patterns)' : '';
   const where = layout === 'flat' ? '' : ` ${layout}`;
   process.stdout.write(
@@ -46,6 +61,9 @@ export function registerDecompress(program: Command): void {
     )
     .argument('<in.cdma>', "container to read ('-' for standard input)")
     .argument('<out.npy>', 'NumPy file to write')
+    .option('--json', jsonHelp('what was written (dtype, shape, layout, bytes)'))
     .addHelpText('after', '\nExample:\n  cdma decompress act.cdma act.npy')
-    .action((input: string, output: string) => runDecompress(input, output));
+    .action((input: string, output: string, flags: { json?: boolean }) =>
+      runDecompress(input, output, flags),
+    );
 }
