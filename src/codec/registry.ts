@@ -223,3 +223,9 @@ registerCodec(zvcCodec);
 registerCodec(rleCodec);
 registerCodec(zlibCodec);
 registerCodec(noneCodec);
+
+/**
+ * cdma's own codecs: every thread that loads this module has them (a
+ * program's registerCodec adds a codec to its own thread only).
+ */
+export const BUILTIN_CODEC_IDS: readonly CodecId[] = [...ids];

@@ -18,7 +18,8 @@ import {
   type MessagePort,
   type Worker,
 } from 'node:worker_threads';
-import { CorruptDataError, type CdmaError } from '../errors.js';
+import { CorruptDataError, InvalidArgumentError, type CdmaError } from '../errors.js';
+import { BUILTIN_CODEC_IDS } from '../codec/registry.js';
 import { onExit } from '../io/lifecycle.js';
 import { startWorker } from '../io/worker.js';
 import { makeSpillDir } from './host-store.js';
@@ -210,6 +211,12 @@ export class TransferEngine {
    * so that it is removed on every exit path, signals included.
    */
   static async start(config: EngineConfig): Promise<TransferEngine> {
+    if (!BUILTIN_CODEC_IDS.includes(config.codec.id))
+      throw new InvalidArgumentError(
+        `codec '${config.codec.id}' cannot be the offload codec: the transfer engine runs in a worker ` +
+          `thread, which knows only cdma's own codecs (${BUILTIN_CODEC_IDS.join(', ')}); a codec a program ` +
+          "registers works in that program's thread (compress, containers, zarr)",
+      );
     let cleanup = () => {};
     let hostStore = config.hostStore;
     if (hostStore.kind === 'spill' && hostStore.privateDir === undefined) {

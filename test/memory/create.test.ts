@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from '../../src/errors.js';
-import { memoryConfig, type MemoryOptions } from '../../src/memory/create.js';
+import { createMemoryManager, memoryConfig, type MemoryOptions } from '../../src/memory/create.js';
+import { registerCodec } from '../../src/codec/registry.js';
+import { noneCodec } from '../../src/codec/none.js';
+import { getModel } from '../../src/nn/zoo/index.js';
 import { LINK_PRESETS } from '../../src/memory/link.js';
 
 test('memoryConfig: the defaults offload everything with ZVC over an unlimited link into RAM', () => {
@@ -55,4 +58,22 @@ test('memoryConfig: an unknown option or a bad value is an InvalidArgumentError 
       },
     );
   }
+});
+
+test("a codec a program registers cannot be the offload codec: createMemoryManager says why (the engine's thread lacks it)", async () => {
+  registerCodec({
+    ...noneCodec,
+    id: 'program-none',
+    containerId: 231,
+    description: 'a copy of none',
+  });
+  assert.ok(memoryConfig({ codec: 'program-none' }), 'the registry of this thread knows it');
+  await assert.rejects(
+    createMemoryManager(getModel('nin-small'), 2, { policy: 'all', codec: 'program-none' }),
+    (e: unknown) =>
+      e instanceof InvalidArgumentError &&
+      /codec 'program-none' cannot be the offload codec: the transfer engine runs in a worker thread/.test(
+        e.message,
+      ),
+  );
 });
