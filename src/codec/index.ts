@@ -7,6 +7,7 @@
 export { CdmaError, CorruptDataError, InvalidArgumentError } from '../errors.js';
 export * from './api.js';
 export {
+  BUILTIN_CODEC_IDS,
   CODEC_DESCRIPTIONS,
   CODEC_IDS,
   CODEC_PARAMS,
