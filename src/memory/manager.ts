@@ -22,7 +22,8 @@
  * once, and come back once.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { InvalidArgumentError } from '../errors.js';
+import { CdmaError, InvalidArgumentError } from '../errors.js';
+import { TransferEngineError } from './errors.js';
 import type { ModelSpec } from '../nn/spec.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from '../nn/store.js';
 import { backwardOrder, ModelPlan, prefetchWindow, type SavedBuffer } from '../plan/index.js';
@@ -549,8 +550,15 @@ export class MemoryManager implements SavedTensorStore {
     e.gpuOut = across.then(
       () => engine.kick(),
       (err: unknown) => {
-        this.#gpuFailure ??= err;
-        throw err;
+        // A lost device or a failed mapping (WebGPU's own errors) ends the run with a typed error.
+        const typed =
+          err instanceof CdmaError
+            ? err
+            : new TransferEngineError(
+                `offloading ${e.key} from the GPU failed: ${err instanceof Error ? err.message : String(err)}`,
+              );
+        this.#gpuFailure ??= typed;
+        throw typed;
       },
     );
     // Seen by whoever waits for it; never an unhandled rejection when nobody does.

@@ -16,6 +16,8 @@ import { MemoryManager } from '../../src/memory/manager.js';
 import { DEFAULT_MEMORY_CONFIG, type MemoryConfig } from '../../src/memory/config.js';
 import { DeviceMemoryError } from '../../src/errors.js';
 import { fitsEstimate } from '../../src/memory/budget.js';
+import { TransferEngineError } from '../../src/memory/errors.js';
+import { GpuSource } from '../../src/memory/gpu-source.js';
 import { defaultDeviceLimitBytes } from '../../src/nn/device-limit.js';
 import type { PeakEstimate } from '../../src/plan/index.js';
 import { webgpuAvailable } from '../../src/webgpu/adapter.js';
@@ -239,4 +241,23 @@ test("on webgpu the wasm heap's limits do not apply: no default device limit, no
   assert.equal(defaultDeviceLimitBytes(tf.getBackend()), Infinity);
   assert.equal(fitsEstimate(big, undefined), true, 'webgpu: no heap limit');
   assert.equal(fitsEstimate(big, 4 * 1024 ** 3), false, 'webgpu: the budget holds');
+});
+
+test('on webgpu a copy across the link that fails (a lost device) ends the run with a TransferEngineError', async (t) => {
+  if (!available.ok) {
+    t.skip(available.reason);
+    return;
+  }
+  const original = GpuSource.prototype.offloadSealed;
+  GpuSource.prototype.offloadSealed = () => Promise.reject(new Error('GPU device was lost'));
+  try {
+    await assert.rejects(
+      run(getModel('nin-small'), 2, 1, { policy: 'all', codec: { id: 'zvc' } }),
+      (e: unknown) =>
+        e instanceof TransferEngineError &&
+        /offloading .* from the GPU failed: GPU device was lost/.test(e.message),
+    );
+  } finally {
+    GpuSource.prototype.offloadSealed = original;
+  }
 });
