@@ -30,6 +30,7 @@ import { FRAME_HEADER_BYTES } from '../codec/container/format.js';
 import { chunkRawRange } from '../codec/container/engine-io.js';
 import { InvalidArgumentError } from '../errors.js';
 import { GpuZvc, zvcSuperblockIndex } from '../webgpu/zvc.js';
+import { sizeClass } from './staging.js';
 import {
   containerStart,
   SourceHeaders,
@@ -80,6 +81,8 @@ export class GpuSource {
   readonly #zvc: GpuZvc | undefined;
   readonly #headers: SourceHeaders | undefined;
   #inFlight = 0;
+  /** Mappable host-side buffers for downloads, kept by size class once unmapped. */
+  readonly #staging = new Map<number, GPUBuffer[]>();
 
   private constructor(mode: 'zvc' | 'none' | 'raw', b: WebGpuBackend) {
     this.mode = mode;
@@ -111,9 +114,39 @@ export class GpuSource {
     return t.dtype === 'float32' || t.dtype === 'int32';
   }
 
-  /** Device bytes the offloads in flight hold besides tensors (compressed payloads). */
+  /**
+   * Device bytes held besides tensors: the compressed payloads of offloads
+   * in flight and the ZVC kernels' scratch buffers kept for reuse.
+   */
   get inFlightBytes(): number {
-    return this.#inFlight;
+    return this.#inFlight + (this.#zvc?.pooledBytes ?? 0);
+  }
+
+  /** Destroys the buffers kept for reuse (the manager's close). */
+  dispose(): void {
+    this.#zvc?.dispose();
+    for (const list of this.#staging.values()) for (const b of list) b.destroy();
+    this.#staging.clear();
+  }
+
+  /** A MAP_READ buffer holding at least `bytes`: one kept from an earlier download, or a new one. */
+  #takeStaging(bytes: number): GPUBuffer {
+    const size = sizeClass(pad4(bytes));
+    return (
+      this.#staging.get(size)?.pop() ??
+      this.#device.createBuffer({
+        size,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      })
+    );
+  }
+
+  /** Unmaps a download's staging buffer and keeps it for the next. */
+  #keepStaging(b: GPUBuffer): void {
+    b.unmap();
+    const list = this.#staging.get(b.size);
+    if (list) list.push(b);
+    else this.#staging.set(b.size, [b]);
   }
 
   /**
@@ -141,15 +174,12 @@ export class GpuSource {
 
   /** Copies the first `bytes` bytes of `src` across the link; resolves with the mapped staging buffer. */
   async #download(src: GPUBuffer, bytes: number): Promise<GPUBuffer> {
-    const staging = this.#device.createBuffer({
-      size: pad4(bytes),
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
+    const staging = this.#takeStaging(bytes);
     try {
       const enc = this.#device.createCommandEncoder();
       enc.copyBufferToBuffer(src, 0, staging, 0, pad4(bytes));
       this.#device.queue.submit([enc.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
+      await staging.mapAsync(GPUMapMode.READ, 0, pad4(bytes));
       return staging;
     } catch (e) {
       staging.destroy();
@@ -194,7 +224,7 @@ export class GpuSource {
         try {
           return write(new Uint8Array(staging.getMappedRange(0, pad4(n * 4))), cut, -1);
         } finally {
-          staging.destroy();
+          this.#keepStaging(staging);
         }
       });
     }
@@ -219,7 +249,7 @@ export class GpuSource {
           const nonZero = (p.byteLength - 4 * nblocks) / 4;
           return write(mapped, [0, ...p.marks, p.byteLength], nonZero);
         } finally {
-          staging.destroy();
+          this.#keepStaging(staging);
         }
       } finally {
         if (payload !== undefined) {
@@ -242,7 +272,7 @@ export class GpuSource {
     try {
       dest.set(new Uint8Array(staging.getMappedRange(0, pad4(bytes)), 0, bytes));
     } finally {
-      staging.destroy();
+      this.#keepStaging(staging);
     }
   }
 

@@ -801,6 +801,7 @@ export class MemoryManager implements SavedTensorStore {
     for (const e of this.#byDataId.values()) this.#dropDevice(e);
     this.#byDataId.clear();
     await this.#engine?.close();
+    this.#gpu?.dispose();
     this.#pool.clear();
     if (this.trace && this.config.tracePath) this.trace.write(this.config.tracePath, failure);
   }

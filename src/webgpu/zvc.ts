@@ -81,10 +81,20 @@ export function zvcSuperblockIndex(bytes: Uint8Array, n: number, eb: ElementByte
   return index;
 }
 
-/** The GPU ZVC codec on one device; its pipelines are compiled once. */
+/**
+ * The GPU ZVC codec on one device; its pipelines are compiled once, and its
+ * scratch buffers (masks, offsets, scan sums, parameters, the size readback)
+ * are kept by size and usage for the next call instead of being created and
+ * destroyed each time. Reuse is safe because everything goes through the
+ * one queue, in order: a buffer's next use (a writeBuffer, a dispatch) runs
+ * after the work that last used it. The payload and output buffers a call
+ * returns are the caller's.
+ */
 export class GpuZvc {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly maxX: number;
+  private readonly free = new Map<string, GPUBuffer[]>();
+  private pooled = 0;
 
   constructor(readonly device: GPUDevice) {
     this.maxX = device.limits.maxComputeWorkgroupsPerDimension;
@@ -103,22 +113,49 @@ export class GpuZvc {
     return p;
   }
 
-  private params(n: number, nblocks: number, count: number, temps: GPUBuffer[]): GPUBuffer {
-    const b = this.device.createBuffer({
-      size: 16,
-      usage: GPUBufferUsage.UNIFORM,
-      mappedAtCreation: true,
-    });
-    new Uint32Array(b.getMappedRange()).set([n, nblocks, count, 0]);
-    b.unmap();
+  /** Device bytes the scratch buffers kept for reuse hold. */
+  get pooledBytes(): number {
+    return this.pooled;
+  }
+
+  /** A scratch buffer of `size` bytes and `usage`, kept or new; it goes into `temps`. */
+  private take(size: number, usage: number, temps: GPUBuffer[]): GPUBuffer {
+    let b = this.free.get(`${usage}:${size}`)?.pop();
+    if (b) this.pooled -= size;
+    else b = this.device.createBuffer({ size, usage });
     temps.push(b);
     return b;
   }
 
-  private storage(size: number, temps: GPUBuffer[] | null, extra = 0): GPUBuffer {
-    const b = this.device.createBuffer({ size: pad4(size), usage: S() | extra });
-    temps?.push(b);
+  /** Keeps a call's scratch buffers for the next (after its work is queued, or done for a mapped one). */
+  private keep(temps: GPUBuffer[]): void {
+    for (const b of temps) {
+      const key = `${b.usage}:${b.size}`;
+      const list = this.free.get(key);
+      if (list) list.push(b);
+      else this.free.set(key, [b]);
+      this.pooled += b.size;
+    }
+    temps.length = 0;
+  }
+
+  /** Destroys the kept scratch buffers. */
+  dispose(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.pooled = 0;
+  }
+
+  private params(n: number, nblocks: number, count: number, temps: GPUBuffer[]): GPUBuffer {
+    const b = this.take(16, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, temps);
+    this.device.queue.writeBuffer(b, 0, new Uint32Array([n, nblocks, count, 0]));
     return b;
+  }
+
+  /** A scratch STORAGE buffer (into `temps`), or with `temps` null a new one for the caller. */
+  private storage(size: number, temps: GPUBuffer[] | null, extra = 0): GPUBuffer {
+    if (temps === null) return this.device.createBuffer({ size: pad4(size), usage: S() | extra });
+    return this.take(pad4(size), S() | extra, temps);
   }
 
   /** Records one dispatch of `threads` threads (WG per workgroup, 2-D grid). */
@@ -218,11 +255,11 @@ export class GpuZvc {
         [src, masks, offs, out, params],
         n,
       );
-      const read = this.device.createBuffer({
-        size: 4 * (1 + marks.length),
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      });
-      temps.push(read);
+      const read = this.take(
+        4 * (1 + marks.length),
+        GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        temps,
+      );
       enc.copyBufferToBuffer(total, 0, read, 0, 4);
       marks.forEach((m, i) => enc.copyBufferToBuffer(offs, 4 * m, read, 4 * (i + 1), 4));
       this.device.queue.submit([enc.finish()]);
@@ -231,12 +268,13 @@ export class GpuZvc {
       const byteLength = words[0];
       const at = Array.from(words.subarray(1));
       read.unmap();
+      this.keep(temps);
       return { buffer: out, byteLength, marks: at };
     } catch (e) {
       out.destroy();
       throw e;
     } finally {
-      for (const t of temps) t.destroy();
+      for (const t of temps) t.destroy(); // only after a failure: kept otherwise
     }
   }
 
@@ -292,12 +330,13 @@ export class GpuZvc {
         words,
       );
       this.device.queue.submit([enc.finish()]);
+      this.keep(temps);
       return out;
     } catch (e) {
       if (out !== into) out.destroy();
       throw e;
     } finally {
-      // Destroying after submit is allowed: the queue keeps them until done.
+      // Only after a failure (kept otherwise); destroying after a submit is allowed too.
       for (const t of temps) t.destroy();
     }
   }
