@@ -235,6 +235,11 @@ export class GpuSource {
     const maxBytes = pad4(4 * nblocks + 4 * n);
     this.#inFlight += maxBytes;
     const encoded = this.#zvc!.encode(src, n, 4, marks);
+    let held = true;
+    const letGo = () => {
+      if (held) this.#inFlight -= maxBytes;
+      held = false;
+    };
     return (async () => {
       let payload: GPUBuffer | undefined;
       try {
@@ -243,7 +248,7 @@ export class GpuSource {
         const staging = await this.#download(p.buffer, p.byteLength);
         payload.destroy();
         payload = undefined;
-        this.#inFlight -= maxBytes;
+        letGo();
         try {
           const mapped = new Uint8Array(staging.getMappedRange(0, pad4(p.byteLength)));
           const nonZero = (p.byteLength - 4 * nblocks) / 4;
@@ -252,10 +257,8 @@ export class GpuSource {
           this.#keepStaging(staging);
         }
       } finally {
-        if (payload !== undefined) {
-          payload.destroy();
-          this.#inFlight -= maxBytes;
-        }
+        payload?.destroy();
+        letGo(); // a failed encode included
       }
     })();
   }
