@@ -29,6 +29,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { FRAME_HEADER_BYTES } from '../codec/container/format.js';
 import { chunkRawRange } from '../codec/container/engine-io.js';
 import { InvalidArgumentError } from '../errors.js';
+import { submitCopy } from '../webgpu/link.js';
 import { GpuZvc, zvcSuperblockIndex } from '../webgpu/zvc.js';
 import { sizeClass } from './staging.js';
 import {
@@ -176,9 +177,7 @@ export class GpuSource {
   async #download(src: GPUBuffer, bytes: number): Promise<GPUBuffer> {
     const staging = this.#takeStaging(bytes);
     try {
-      const enc = this.#device.createCommandEncoder();
-      enc.copyBufferToBuffer(src, 0, staging, 0, pad4(bytes));
-      this.#device.queue.submit([enc.finish()]);
+      submitCopy(this.#device, src, staging, pad4(bytes));
       await staging.mapAsync(GPUMapMode.READ, 0, pad4(bytes));
       return staging;
     } catch (e) {

@@ -40,115 +40,114 @@ export async function timeRuns(reps: number, f: () => Promise<void>): Promise<nu
   return out;
 }
 
+/**
+ * Times `run` on buffers of `bytes` bytes with the given usages (made
+ * first, destroyed after, whatever happens).
+ */
+async function timeOnBuffers(
+  device: GPUDevice,
+  bytes: number,
+  reps: number,
+  usages: readonly number[],
+  run: (buffers: GPUBuffer[]) => Promise<void>,
+): Promise<LinkTiming> {
+  const buffers: GPUBuffer[] = [];
+  try {
+    for (const usage of usages) buffers.push(device.createBuffer({ size: bytes, usage }));
+    return timing(bytes, await timeRuns(reps, () => run(buffers)));
+  } finally {
+    for (const b of buffers) b.destroy();
+  }
+}
+
+/** Submits a copy of the first `bytes` bytes of `from` into `to`. */
+export function submitCopy(device: GPUDevice, from: GPUBuffer, to: GPUBuffer, bytes: number): void {
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(from, 0, to, 0, bytes);
+  device.queue.submit([enc.finish()]);
+}
+
 /** Offload: GPU buffer -> MAP_READ buffer -> host array. */
-export async function measureDownload(
+export function measureDownload(
   device: GPUDevice,
   bytes: number,
   reps: number,
 ): Promise<LinkTiming> {
-  const src = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
-  });
-  const staging = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
   const host = new Uint8Array(bytes);
-  try {
-    const seconds = await timeRuns(reps, async () => {
-      const enc = device.createCommandEncoder();
-      enc.copyBufferToBuffer(src, 0, staging, 0, bytes);
-      device.queue.submit([enc.finish()]);
+  return timeOnBuffers(
+    device,
+    bytes,
+    reps,
+    [
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    ],
+    async ([src, staging]) => {
+      submitCopy(device, src, staging, bytes);
       await staging.mapAsync(GPUMapMode.READ);
       host.set(new Uint8Array(staging.getMappedRange()));
       staging.unmap();
-    });
-    return timing(bytes, seconds);
-  } finally {
-    src.destroy();
-    staging.destroy();
-  }
+    },
+  );
 }
 
 /** Prefetch by queue.writeBuffer: host array -> GPU buffer. */
-export async function measureUpload(
-  device: GPUDevice,
-  bytes: number,
-  reps: number,
-): Promise<LinkTiming> {
-  const dst = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
+export function measureUpload(device: GPUDevice, bytes: number, reps: number): Promise<LinkTiming> {
   const host = new Uint8Array(bytes).fill(1);
-  try {
-    const seconds = await timeRuns(reps, async () => {
+  return timeOnBuffers(
+    device,
+    bytes,
+    reps,
+    [GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST],
+    async ([dst]) => {
       device.queue.writeBuffer(dst, 0, host);
       await device.queue.onSubmittedWorkDone();
-    });
-    return timing(bytes, seconds);
-  } finally {
-    dst.destroy();
-  }
+    },
+  );
 }
 
 /** Prefetch through a mapped MAP_WRITE buffer, then a GPU copy into the destination. */
-export async function measureMappedUpload(
+export function measureMappedUpload(
   device: GPUDevice,
   bytes: number,
   reps: number,
 ): Promise<LinkTiming> {
-  const dst = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
-  const staging = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC,
-  });
   const host = new Uint8Array(bytes).fill(1);
-  try {
-    const seconds = await timeRuns(reps, async () => {
+  return timeOnBuffers(
+    device,
+    bytes,
+    reps,
+    [
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC,
+    ],
+    async ([dst, staging]) => {
       await staging.mapAsync(GPUMapMode.WRITE);
       new Uint8Array(staging.getMappedRange()).set(host);
       staging.unmap();
-      const enc = device.createCommandEncoder();
-      enc.copyBufferToBuffer(staging, 0, dst, 0, bytes);
-      device.queue.submit([enc.finish()]);
+      submitCopy(device, staging, dst, bytes);
       await device.queue.onSubmittedWorkDone();
-    });
-    return timing(bytes, seconds);
-  } finally {
-    dst.destroy();
-    staging.destroy();
-  }
+    },
+  );
 }
 
 /** The GPU's buffer-to-buffer copy of `bytes` (device memory bandwidth as the copy engine sees it). */
-export async function measureDeviceCopy(
+export function measureDeviceCopy(
   device: GPUDevice,
   bytes: number,
   reps: number,
 ): Promise<LinkTiming> {
-  const a = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
-  });
-  const b = device.createBuffer({
-    size: bytes,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-  });
-  try {
-    const seconds = await timeRuns(reps, async () => {
-      const enc = device.createCommandEncoder();
-      enc.copyBufferToBuffer(a, 0, b, 0, bytes);
-      device.queue.submit([enc.finish()]);
+  return timeOnBuffers(
+    device,
+    bytes,
+    reps,
+    [
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
+      GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+    ],
+    async ([a, b]) => {
+      submitCopy(device, a, b, bytes);
       await device.queue.onSubmittedWorkDone();
-    });
-    return timing(bytes, seconds);
-  } finally {
-    a.destroy();
-    b.destroy();
-  }
+    },
+  );
 }

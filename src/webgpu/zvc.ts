@@ -16,6 +16,7 @@
  * output word is gathered from its mask and offset.
  */
 import { CorruptDataError, InvalidArgumentError } from '../errors.js';
+import { submitCopy } from './link.js';
 import {
   ADD_SUMS_SHADER,
   expandShader,
@@ -382,9 +383,7 @@ export async function readBuffer(
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
   try {
-    const enc = device.createCommandEncoder();
-    enc.copyBufferToBuffer(src, 0, staging, 0, size);
-    device.queue.submit([enc.finish()]);
+    submitCopy(device, src, staging, size);
     await staging.mapAsync(GPUMapMode.READ, 0, size);
     const out = new Uint8Array(length);
     out.set(new Uint8Array(staging.getMappedRange(0, size), 0, length));
