@@ -22,11 +22,11 @@
  * once, and come back once.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { CdmaError, InvalidArgumentError } from '../errors.js';
+import { CdmaError, CorruptDataError, InvalidArgumentError } from '../errors.js';
 import { TransferEngineError } from './errors.js';
 import type { ModelSpec } from '../nn/spec.js';
 import type { SavedHandle, SavedTensorInfo, SavedTensorStore } from '../nn/store.js';
-import { backwardOrder, ModelPlan, prefetchWindow, type SavedBuffer } from '../plan/index.js';
+import { backwardOrder, ModelPlan, prefetchWindowLength, type SavedBuffer } from '../plan/index.js';
 import { StatsListener, TraceListener, type ManagerListener } from './accounting.js';
 import { planBudget, type BudgetPlan } from './budget.js';
 import type { MemoryConfig } from './config.js';
@@ -135,6 +135,10 @@ export class MemoryManager implements SavedTensorStore {
   #prefetchOrder: number[] = [];
   /** The offloaded entries by their first backward use (made when the backward pass starts). */
   #byLastUse = new Map<number, Entry[]>();
+  /** Layers of #prefetchOrder whose entries #prefetchFor has looked at this step. */
+  #prefetchScanned = 0;
+  /** Entries of those layers that were not on the host yet. */
+  #prefetchLater: Entry[] = [];
   #hostBytes = 0;
   #closed = false;
   /** Host entries released, freed together at the step's end. */
@@ -261,6 +265,8 @@ export class MemoryManager implements SavedTensorStore {
     this.#backwardStarted = false;
     this.#prefetchOrder = [];
     this.#byLastUse = new Map();
+    this.#prefetchScanned = 0;
+    this.#prefetchLater = [];
     for (const l of this.#listeners)
       l.stepBegan?.(step, this.#planName, this.#stepStart, this.#hostBytes);
     this.#sampleDevice();
@@ -342,6 +348,8 @@ export class MemoryManager implements SavedTensorStore {
       }
       this.#byLastUse = byLastUse;
       this.#prefetchOrder = backwardOrder([...byLastUse.keys()]);
+      this.#prefetchScanned = 0;
+      this.#prefetchLater = [];
     }
     this.#layerStart = performance.now();
     this.#notCompute = 0;
@@ -674,15 +682,32 @@ export class MemoryManager implements SavedTensorStore {
     }
   }
 
-  /** At layer i's backward start: request what layer i and the next prefetchAhead offloading layers need. */
+  /**
+   * At layer i's backward start: request what layer i and the next
+   * prefetchAhead offloading layers need. The window only grows (a prefix of
+   * the backward order), so each layer's entries are looked at once; those
+   * still on their way out then are looked at again at each later layer.
+   */
   #prefetchFor(layerIndex: number): void {
-    const want = prefetchWindow(this.#prefetchOrder, layerIndex, this.config.prefetchAhead);
+    const order = this.#prefetchOrder;
+    const end = prefetchWindowLength(order, layerIndex, this.config.prefetchAhead);
     // In backward order, as the window lists them (the engine runs jobs in order).
-    for (const layer of want) {
-      for (const e of this.#byLastUse.get(layer) ?? []) {
-        if (e.residency.is(Residency.Host)) this.#issuePrefetch(e);
-      }
+    if (this.#prefetchLater.length > 0) {
+      const later = this.#prefetchLater;
+      this.#prefetchLater = [];
+      for (const e of later) this.#prefetchOrLater(e);
     }
+    for (; this.#prefetchScanned < end; this.#prefetchScanned++) {
+      for (const e of this.#byLastUse.get(order[this.#prefetchScanned]) ?? [])
+        this.#prefetchOrLater(e);
+    }
+  }
+
+  /** Prefetches `e` if it is on the host, or keeps it for the next layer if it is not there yet. */
+  #prefetchOrLater(e: Entry): void {
+    if (e.residency.is(Residency.Host)) this.#issuePrefetch(e);
+    else if (e.residency.is(Residency.Offloading) || e.residency.is(Residency.Device))
+      this.#prefetchLater.push(e);
   }
 
   #issuePrefetch(e: Entry): void {
@@ -720,6 +745,8 @@ export class MemoryManager implements SavedTensorStore {
     engine.poll();
     if (e.residency.is(Residency.Host)) this.#issuePrefetch(e);
     const t0 = performance.now();
+    /** The fingerprint the source codec checks while decoding (-1: the engine checked it). */
+    let verify = -1;
     const job = e.prefetchJob!;
     if (!job.settled) {
       // Sealed by now, or when the engine has sealed it (jobs run in order: before this one).
@@ -733,10 +760,13 @@ export class MemoryManager implements SavedTensorStore {
         // still checks it too; its block is not reused before that job settles.
         await engine.waitTransferred(job);
         if (!job.settled) {
-          checkContainer(`host memory entry ${e.id}`, e.container.bytes, {
-            length: e.sealedBytes,
-            fingerprint: e.fingerprint,
-          });
+          if (this.#gpu)
+            checkContainer(`host memory entry ${e.id}`, e.container.bytes, {
+              length: e.sealedBytes,
+              fingerprint: e.fingerprint,
+            });
+          // The source codec checks each chunk's CRC-32 as it decodes it (below).
+          else verify = e.fingerprint;
           this.#checkedHere++;
         }
       } else if (!job.settled) await engine.wait(job);
@@ -753,9 +783,20 @@ export class MemoryManager implements SavedTensorStore {
     if (!e.device) {
       if (this.#sealed(e)) {
         const bytes = e.container?.bytes ?? e.staging!;
-        e.device = this.#gpu
-          ? this.#gpu.decodeSealed(bytes, e.shape, e.dtype)
-          : this.#source!.decode(bytes, e.shape, e.dtype);
+        if (this.#gpu) e.device = this.#gpu.decodeSealed(bytes, e.shape, e.dtype);
+        else {
+          if (verify >= 0 && bytes.byteLength !== e.sealedBytes)
+            throw new CorruptDataError(
+              `host memory entry ${e.id} has ${bytes.byteLength} bytes, expected ${e.sealedBytes}`,
+            );
+          try {
+            e.device = this.#source!.decode(bytes, e.shape, e.dtype, verify);
+          } catch (err) {
+            if (err instanceof CorruptDataError)
+              throw new CorruptDataError(`host memory entry ${e.id}: ${err.message}`);
+            throw err;
+          }
+        }
       } else {
         e.device = this.#gpu
           ? this.#gpu.uploadRaw(e.staging!, e.shape, e.dtype)

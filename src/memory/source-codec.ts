@@ -22,8 +22,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CodecId } from '../codec/codec.js';
 import { ZvcWasm } from '../codec/zvc-wasm.js';
 import { zvcMaxSize } from '../codec/zvc-format.js';
-import { FRAME_HEADER_BYTES, type ContainerHeader } from '../codec/container/format.js';
+import { FRAME_HEADER_BYTES, hex32, type ContainerHeader } from '../codec/container/format.js';
 import { chunkRawRange } from '../codec/container/engine-io.js';
+import { crc32 } from '../codec/container/crc32.js';
+import { CorruptDataError } from '../errors.js';
 import {
   ALIGN,
   containerStart,
@@ -204,11 +206,20 @@ export class SourceCodec {
   }
 
   /**
-   * A new tensor of `shape` and `dtype` decoded from `container` (checked
-   * by the engine with the container reader just before, and its structure
-   * again here: SourceHeaders.frames).
+   * A new tensor of `shape` and `dtype` decoded from `container`. Its
+   * structure is checked here (SourceHeaders.frames). `fingerprint` >= 0
+   * (the container's, from when it was sealed) also checks every chunk's
+   * CRC-32 just before the chunk is decoded (it is read once, from cache, for
+   * both) and the stored CRCs against the fingerprint: the checks the
+   * container reader makes on a container this codec wrote, for one the
+   * engine has not checked yet. Throws CorruptDataError.
    */
-  decode(container: Uint8Array, shape: readonly number[], dtype: tf.DataType): tf.Tensor {
+  decode(
+    container: Uint8Array,
+    shape: readonly number[],
+    dtype: tf.DataType,
+    fingerprint = -1,
+  ): tf.Tensor {
     const c = this.#headers.frames(container, shape);
     const scratch =
       this.codec === 'zvc' ? this.#ensureScratch(zvcMaxSize(c.header.chunkElements, 4) + 64) : 0;
@@ -217,9 +228,11 @@ export class SourceCodec {
     const heap = this.#b.wasm.HEAPU8; // after both allocations
     const tensor = tf.engine().makeTensorFromTensorInfo(info);
     try {
+      let stored = 0;
       for (let i = 0; i < c.header.chunkCount; i++) {
         const at = c.frameOffsets[i];
         const payload = container.subarray(at, at + c.payloadBytes[i]);
+        if (fingerprint >= 0) stored = (stored ^ checkFrame(container, at, payload, i)) >>> 0;
         const [a, e] = chunkRawRange(c.header, i);
         if (this.codec === 'none') heap.set(payload, out + a);
         else {
@@ -228,10 +241,32 @@ export class SourceCodec {
           this.#zvc!.decodeAt(inp, payload.byteLength, (e - a) / 4, 4, out + a);
         }
       }
+      if (fingerprint >= 0 && stored !== fingerprint >>> 0)
+        throw new CorruptDataError(
+          `host container holds another entry's data (its chunk CRC-32s differ from the ones sealed)`,
+        );
     } catch (err) {
       tensor.dispose();
       throw err;
     }
     return tensor;
   }
+}
+
+/**
+ * Checks chunk `i`'s frame (its length field and `payload`, which starts at
+ * `at` in `container`) against the CRC-32 stored in it; returns that CRC.
+ */
+function checkFrame(container: Uint8Array, at: number, payload: Uint8Array, i: number): number {
+  const frame = at - FRAME_HEADER_BYTES;
+  const stored = new DataView(container.buffer, container.byteOffset + frame + 4, 4).getUint32(
+    0,
+    true,
+  );
+  const actual = crc32(payload, crc32(container.subarray(frame, frame + 4)));
+  if (actual !== stored)
+    throw new CorruptDataError(
+      `host container failed its check (CRC-32): chunk ${i} checksum mismatch (stored ${hex32(stored)}, computed ${hex32(actual)})`,
+    );
+  return stored;
 }

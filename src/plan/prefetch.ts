@@ -9,16 +9,27 @@ export function prefetchWindow(
   layerIndex: number,
   ahead: number,
 ): Set<number> {
-  const want = new Set<number>();
-  let taken = 0;
-  for (const l of order) {
-    if (l >= layerIndex) want.add(l);
-    else if (taken < ahead) {
-      want.add(l);
-      taken++;
-    }
+  return new Set(order.slice(0, prefetchWindowLength(order, layerIndex, ahead)));
+}
+
+/**
+ * The window as a prefix of `order`: how many of its first layers it holds
+ * (those >= layerIndex, then `ahead` more). A binary search: the manager
+ * calls this at every backward layer.
+ */
+export function prefetchWindowLength(
+  order: readonly number[],
+  layerIndex: number,
+  ahead: number,
+): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (order[mid] >= layerIndex) lo = mid + 1;
+    else hi = mid;
   }
-  return want;
+  return Math.min(order.length, lo + ahead);
 }
 
 /** The distinct layers in `layers`, in backward order (descending). */

@@ -71,3 +71,43 @@ test("containers written at the source are the container writer's bytes, and dec
     t.dispose();
   }
 });
+
+test('decode with the sealed fingerprint checks every chunk CRC-32 itself: damage or another entry is a CorruptDataError', () => {
+  for (const codec of ['zvc', 'none'] as const) {
+    const sc = SourceCodec.create(codec)!;
+    const pool = new StagingPool();
+    const t = sparseTensor();
+    const raw = new Uint8Array(t.dataSync().buffer.slice(0));
+    const c = sc.encode(t, pool, 0);
+    const fingerprint = sealContainer(c.bytes, decodeHeader(c.bytes));
+    const good = sc.decode(c.bytes, t.shape, t.dtype, fingerprint);
+    assert.deepEqual(new Uint8Array(good.dataSync().buffer), raw, codec);
+    good.dispose();
+    const before = tf.memory().numTensors;
+    const headerBytes = decodeHeader(c.bytes).headerBytes;
+    // A flipped payload bit in the last chunk (after earlier chunks were decoded).
+    const flipped = c.bytes.slice();
+    flipped[flipped.length - 1] ^= 0x10;
+    assert.throws(
+      () => sc.decode(flipped, t.shape, t.dtype, fingerprint),
+      (e: unknown) => e instanceof CorruptDataError && /chunk 3 checksum mismatch/.test(String(e)),
+    );
+    // Without the fingerprint the flip is not looked for (the engine checked it).
+    sc.decode(flipped, t.shape, t.dtype).dispose();
+    // A stored CRC changed.
+    const crc = c.bytes.slice();
+    crc[headerBytes + 4] ^= 1;
+    assert.throws(() => sc.decode(crc, t.shape, t.dtype, fingerprint), /CRC-32/);
+    // Another valid container of the same shape: consistent on its own, not this entry's.
+    const other = tf.mul(t, 2);
+    const o = sc.encode(other, pool, 0);
+    sealContainer(o.bytes, decodeHeader(o.bytes));
+    assert.throws(
+      () => sc.decode(o.bytes, t.shape, t.dtype, fingerprint),
+      (e: unknown) => e instanceof CorruptDataError && /another entry/.test(String(e)),
+    );
+    other.dispose();
+    assert.equal(tf.memory().numTensors, before, `${codec}: no tensor leaks`);
+    t.dispose();
+  }
+});

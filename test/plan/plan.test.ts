@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ModelBuilder } from '../../src/nn/zoo/builder.js';
 import { getModel } from '../../src/nn/zoo/index.js';
 import {
   ModelPlan,
   parsePolicy,
   prefetchWindow,
+  prefetchWindowLength,
   backwardOrder,
   Timeline,
 } from '../../src/plan/index.js';
@@ -115,6 +117,25 @@ test('prefetch window: the layers at or above i, then the next `ahead` in backwa
     [2, 5, 7, 9],
   );
   assert.equal(prefetchWindow([], 3, 4).size, 0);
+});
+
+test('prefetch window: the prefix the binary search finds is the definition, for any layers', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.nat(40), { maxLength: 30 }),
+      fc.integer({ min: -2, max: 42 }),
+      fc.nat(5),
+      (layers, i, ahead) => {
+        const order = backwardOrder(layers);
+        // The definition: every layer >= i, then the next `ahead` in backward order.
+        const want = new Set(order.filter((l) => l >= i));
+        for (const l of order.filter((x) => x < i).slice(0, ahead)) want.add(l);
+        const n = prefetchWindowLength(order, i, ahead);
+        assert.deepEqual(new Set(order.slice(0, n)), want);
+        assert.deepEqual(prefetchWindow(order, i, ahead), want);
+      },
+    ),
+  );
 });
 
 test('timeline: closed intervals over forward then backward positions, first peak wins', () => {
