@@ -19,7 +19,10 @@ const nets =
   listModels()
     .map((m) => m.name)
     .filter((n) => n.endsWith('-small'));
-const worst = new Map<string, { r: LayerTemporaries; net: string; batch: number; ratio: number; max: number }>();
+const worst = new Map<
+  string,
+  { r: LayerTemporaries; net: string; batch: number; ratio: number; max: number }
+>();
 for (const net of nets) {
   for (const batch of batches) {
     for (const r of measureTemporaries(getModel(net), batch)) {
@@ -33,7 +36,9 @@ for (const net of nets) {
   }
 }
 const KiB = (b: number) => (b / 1024).toFixed(0);
-console.log('| kind | pass | largest measured KiB | largest measured / model | at (network, layer, batch: X, Y, W KiB) |');
+console.log(
+  '| kind | pass | largest measured KiB | largest measured / model | at (network, layer, batch: X, Y, W KiB) |',
+);
 console.log('| --- | --- | ---: | ---: | --- |');
 let over = 0;
 for (const [key, w] of [...worst.entries()].sort()) {

@@ -19,7 +19,10 @@ test('the temporaries model bounds every measured layer', () => {
     ['googlenet-small', 4],
   ] as const) {
     const rows = measureTemporaries(getModel(net), batch);
-    assert.ok(rows.some((r) => r.measuredBytes > 256 * 1024), `${net}: nothing measured`);
+    assert.ok(
+      rows.some((r) => r.measuredBytes > 256 * 1024),
+      `${net}: nothing measured`,
+    );
     for (const r of rows) {
       assert.ok(
         r.measuredBytes <= r.modelBytes,
