@@ -35,6 +35,11 @@ export interface HostStore {
   getInto(key: number, dest: Uint8Array): ParsedContainer;
   /** Bytes of the container kept under `key`. */
   lengthOf(key: number): number;
+  /**
+   * The raw bytes of the tensor under `key` when its container lives at
+   * `dest` (a RAM entry written there), unchecked; else -1.
+   */
+  rawBytesInPlace(key: number, dest: Uint8Array): number;
   delete(key: number): void;
   /** Bytes held now (containers). */
   readonly bytes: number;
@@ -47,6 +52,8 @@ export interface HostStore {
 export interface Indexed {
   readonly length: number;
   readonly fingerprint: number;
+  /** Raw bytes of the tensor it holds (-1: not known). */
+  readonly rawBytes?: number;
 }
 
 function missing(key: number): never {
@@ -57,7 +64,7 @@ function missing(key: number): never {
 function indexOf(key: number, bytes: Uint8Array): Indexed {
   try {
     const c = parseContainer(bytes, getCodec);
-    return { length: bytes.byteLength, fingerprint: fingerprintOf(c) };
+    return { length: bytes.byteLength, fingerprint: fingerprintOf(c), rawBytes: c.rawBytes };
   } catch (e) {
     throw new HostStoreError(
       `host store entry ${key} is not a valid container: ${e instanceof Error ? e.message : String(e)}`,
@@ -119,6 +126,11 @@ export class RamHostStore implements HostStore {
 
   lengthOf(key: number): number {
     return (this.#entries.get(key) ?? missing(key)).bytes.byteLength;
+  }
+
+  rawBytesInPlace(key: number, dest: Uint8Array): number {
+    const e = this.#entries.get(key) ?? missing(key);
+    return sameRegion(e.bytes, dest) ? (e.idx.rawBytes ?? -1) : -1;
   }
 
   delete(key: number): void {
@@ -265,6 +277,12 @@ export class SpillHostStore implements HostStore {
 
   lengthOf(key: number): number {
     return (this.#entries.get(key) ?? missing(key)).idx.length;
+  }
+
+  /** A spill entry always comes back from its file, checked. */
+  rawBytesInPlace(key: number, _dest?: Uint8Array): number {
+    if (!this.#entries.has(key)) missing(key);
+    return -1;
   }
 
   delete(key: number): void {

@@ -139,6 +139,8 @@ export class MemoryManager implements SavedTensorStore {
   #prefetchScanned = 0;
   /** Entries of those layers that were not on the host yet. */
   #prefetchLater: Entry[] = [];
+  /** This step's prefetch jobs, in the order they were submitted. */
+  #stepPrefetches: Job[] = [];
   #hostBytes = 0;
   #closed = false;
   /** Host entries released, freed together at the step's end. */
@@ -267,6 +269,7 @@ export class MemoryManager implements SavedTensorStore {
     this.#byLastUse = new Map();
     this.#prefetchScanned = 0;
     this.#prefetchLater = [];
+    this.#stepPrefetches = [];
     for (const l of this.#listeners)
       l.stepBegan?.(step, this.#planName, this.#stepStart, this.#hostBytes);
     this.#sampleDevice();
@@ -276,6 +279,15 @@ export class MemoryManager implements SavedTensorStore {
     this.#requireStep('endStep');
     // Offloads of tensors nobody synchronised on (none in a well-formed run).
     for (const list of this.#pendingSync.values()) await this.#waitAll(list);
+    // A prefetch this thread checked itself can still be on the engine thread; the step's
+    // statistics count it, so the step ends once it is done (jobs finish in order: the last).
+    const engine = this.#engine;
+    if (engine && this.#stepPrefetches.length > 0) {
+      engine.poll();
+      const last = this.#stepPrefetches[this.#stepPrefetches.length - 1];
+      if (!last.settled) await engine.wait(last);
+    }
+    this.#stepPrefetches = [];
     this.#engine?.kick();
     this.#pendingSync.clear();
     this.#dropHost();
@@ -727,6 +739,7 @@ export class MemoryManager implements SavedTensorStore {
       e.staging = this.#pool.acquire(e.bytes);
       job = engine.submitPrefetchRaw(e.id, e.staging);
     }
+    this.#stepPrefetches.push(job);
     job.whenSettled((j) => {
       if (j.error) return;
       if (e.residency.is(Residency.Prefetching)) e.residency.moveTo(Residency.Fetched);
@@ -767,6 +780,7 @@ export class MemoryManager implements SavedTensorStore {
             });
           // The source codec checks each chunk's CRC-32 as it decodes it (below).
           else verify = e.fingerprint;
+          engine.checkedHere(job);
           this.#checkedHere++;
         }
       } else if (!job.settled) await engine.wait(job);
@@ -853,5 +867,10 @@ export class MemoryManager implements SavedTensorStore {
  * reshape shares the buffer; tf.clone would copy it on the wasm backend.
  */
 function view(t: tf.Tensor, shape: readonly number[]): tf.Tensor {
-  return tf.reshape(t, [...shape]);
+  // What tf.reshape does on every backend (one more reference to the same
+  // data), without a kernel dispatch for each saved tensor of each step.
+  tf.backend().incRef(t.dataId);
+  return tf
+    .engine()
+    .makeTensorFromTensorInfo({ dataId: t.dataId, shape: [...shape], dtype: t.dtype });
 }

@@ -601,6 +601,16 @@ export class TransferEngine {
    * `dest` (its exact length), checked by the container reader; for a RAM
    * entry that lives in `dest` already, nothing is copied.
    */
+  /**
+   * Tells the engine that the compute thread has checked the container of
+   * sealed prefetch `job` where it lies (a RAM entry), so the engine need not
+   * check it again. A hint: an engine already at the job checks it anyway.
+   */
+  checkedHere(job: Job): void {
+    if (job.settled) return;
+    this.#slots[(job.op % RING_SLOTS) * SLOT_FIELDS + F.arg2] = 1;
+  }
+
   submitPrefetchSealed(key: number, dest: Uint8Array): Job {
     sharedOf(dest);
     return this.#schedule(

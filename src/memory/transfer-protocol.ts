@@ -91,7 +91,11 @@ export const F = {
   length: 4,
   /** Raw: element bytes. Sealed offload: raw bytes of the tensor. */
   arg: 5,
-  /** Sealed offload: non-zero elements the compute thread counted (-1: the engine counts). */
+  /**
+   * Sealed offload: non-zero elements the compute thread counted (-1: the
+   * engine counts). Sealed prefetch: 1 once the compute thread has checked
+   * the container where it lies (the engine then need not check it again).
+   */
   arg2: 6,
   status: 7,
   rawBytes: 8,

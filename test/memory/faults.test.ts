@@ -93,6 +93,9 @@ test('a stalled engine thread does not hold up the backward pass: the compute th
       const r = await runSteps(spec(), { batch: 4, steps: 1, store });
       assert.equal(r.hash, oracle.hash, `${codec}: weights differ from the oracle`);
       assert.ok(m.prefetchesCheckedHere > 0, `${codec}: every prefetch waited for the engine`);
+      // The step's record still counts every prefetch (the engine finished them before it ended).
+      const s = m.steps[0];
+      assert.equal(s.prefetchedLinkBytes, s.offloadedLinkBytes, `${codec}: prefetches missing`);
     } finally {
       await m.close();
     }

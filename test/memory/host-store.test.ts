@@ -39,6 +39,9 @@ test('RAM store keeps, checks, returns and frees containers', () => {
   assert.equal(s.entries, 2);
   assert.deepEqual(valuesOf(s.get(2)), decompress(b).data);
   assert.equal(s.lengthOf(1), a.byteLength);
+  // Only the entry's own memory is "in place" (the raw bytes of its tensor).
+  assert.equal(s.rawBytesInPlace(1, a), 100 * 4);
+  assert.equal(s.rawBytesInPlace(1, a.slice()), -1);
   // getInto the entry's own memory copies nothing; into another buffer it copies.
   assert.equal(s.getInto(1, a).bytes, a);
   const other = new Uint8Array(a.byteLength);
@@ -69,6 +72,7 @@ test('spill store keeps one container file per entry, readable by cdma inspect, 
     s.put(1, a);
     s.put(2, container(0));
     assert.equal(readdirSync(s.dir).length, 2);
+    assert.equal(s.rawBytesInPlace(1, a), -1, 'a spill entry is always read back and checked');
     const file = readFileSync(join(s.dir, '1.cdma'));
     assert.deepEqual(new Uint8Array(file), a, 'the file is the container itself');
     assert.equal(inspect(new Uint8Array(file)).elements, 1000);

@@ -159,6 +159,31 @@ test('containers written at the source are sealed, kept, checked and returned (R
   }, 'engine-sealed');
 });
 
+test('a RAM container the compute thread checked itself is not checked again by the engine', async () => {
+  const e = await TransferEngine.start({
+    codec: { id: 'zvc' },
+    link: unlimited,
+    hostStore: { kind: 'ram' },
+  });
+  try {
+    const src = sparse(5_000, 3);
+    const region = unsealed(src);
+    await e.wait(e.submitOffloadSealed(7, region, src.byteLength, -1));
+    // The engine sleeps while the job is queued, marked, and the bytes changed behind its back:
+    // it passes the container through (the compute thread's check is the one that counts).
+    e.injectFault('stall', 300);
+    const marked = e.submitPrefetchSealed(7, region);
+    e.checkedHere(marked);
+    region[region.byteLength - 3] ^= 4;
+    const r = await e.wait(marked);
+    assert.equal(r.rawBytes, src.byteLength);
+    // Unmarked, the same bytes fail the engine's own check.
+    await assert.rejects(e.wait(e.submitPrefetchSealed(7, region)), CorruptDataError);
+  } finally {
+    await e.close();
+  }
+});
+
 test('the ring holds more jobs than its slots, in order, without waking the compute thread per job', async () => {
   const e = await TransferEngine.start({
     codec: { id: 'none' },
