@@ -15,7 +15,8 @@
  *   heap into host memory, one copy back into the new tensor.
  *
  * The engine thread then computes the frame checksums, keeps the container
- * and checks it on the way back (transfer-worker.ts). Other backends and
+ * and checks it on the way back (transfer-worker.ts), unless the compute
+ * thread needs it first: then decode checks it (manager.ts). Other backends and
  * codecs (rle, zlib: they run on the engine thread) use staging buffers.
  */
 import * as tf from '@tensorflow/tfjs-core';
