@@ -52,7 +52,7 @@ export interface HostStore {
 export interface Indexed {
   readonly length: number;
   readonly fingerprint: number;
-  /** Raw bytes of the tensor it holds (-1: not known). */
+  /** Raw bytes of the tensor it holds (absent: not known). */
   readonly rawBytes?: number;
 }
 

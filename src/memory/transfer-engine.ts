@@ -597,11 +597,6 @@ export class TransferEngine {
   }
 
   /**
-   * Brings the container of `key` (a sealed offload) back over the link into
-   * `dest` (its exact length), checked by the container reader; for a RAM
-   * entry that lives in `dest` already, nothing is copied.
-   */
-  /**
    * Tells the engine that the compute thread has checked the container of
    * sealed prefetch `job` where it lies (a RAM entry), so the engine need not
    * check it again. A hint: an engine already at the job checks it anyway.
@@ -611,6 +606,11 @@ export class TransferEngine {
     this.#slots[(job.op % RING_SLOTS) * SLOT_FIELDS + F.arg2] = 1;
   }
 
+  /**
+   * Brings the container of `key` (a sealed offload) back over the link into
+   * `dest` (its exact length), checked by the container reader; for a RAM
+   * entry that lives in `dest` already, nothing is copied.
+   */
   submitPrefetchSealed(key: number, dest: Uint8Array): Job {
     sharedOf(dest);
     return this.#schedule(
